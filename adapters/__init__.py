@@ -1,0 +1,1 @@
+"""Platform adapters: verify and parse inbound requests, render and send core replies."""

@@ -1,0 +1,1 @@
+"""kuaidi-bot core: detection, tracking, conversation and subscriptions, free of any platform."""

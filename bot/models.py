@@ -1,0 +1,135 @@
+"""Boundary types: the only objects that cross between adapters and the core.
+
+They are small frozen dataclasses with no platform-specific fields, so that the same engine
+serves Telegram, WeCom, Feishu and the console. Replies serialise to plain dicts for the
+outbox (`reply_to_dict` / `reply_from_dict`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """A normalised incoming message or button press.
+
+    `addressed` is true when the bot was mentioned, a command was aimed at it, or the user
+    replied to one of its messages; private chats are always addressed. `action` carries a
+    button's payload (e.g. ``"sub:SF1524097970481"``) instead of typed text.
+    """
+
+    platform: str
+    chat_id: str
+    user_id: str
+    message_id: str
+    text: str
+    is_group: bool = False
+    addressed: bool = True
+    user_name: str = ""
+    language: str = "zh"
+    action: str | None = None
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where a reply goes: a platform chat, and the user it concerns (for mentions)."""
+
+    platform: str
+    chat_id: str
+    user_id: str = ""
+    is_group: bool = False
+
+
+@dataclass(frozen=True)
+class Button:
+    """An inline button; `action` comes back as `Incoming.action` when pressed."""
+
+    label: str
+    action: str
+
+
+@dataclass(frozen=True)
+class TrackingEvent:
+    """One scan in a parcel's timeline."""
+
+    time: datetime | None
+    text: str
+
+
+@dataclass(frozen=True)
+class TrackingCard:
+    """A parcel's state, ready for any renderer. Events are newest first."""
+
+    number: str
+    carrier_code: str
+    carrier_name: str
+    carrier_phone: str
+    status: int
+    status_label: str
+    status_emoji: str
+    is_final: bool
+    events: tuple[TrackingEvent, ...] = ()
+    demo: bool = False
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A structured reply: plain text, a tracking card, or both, with optional buttons.
+
+    `reply_to` is the message id to quote (groups); `mention_user` asks the renderer to
+    mention that user id; `edit_of` names an earlier bot message to update in place
+    (platforms without editing send a new message).
+    """
+
+    text: str = ""
+    card: TrackingCard | None = None
+    buttons: tuple[Button, ...] = ()
+    reply_to: str | None = None
+    mention_user: str | None = None
+    edit_of: str | None = None
+    meta: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
+
+
+def reply_to_dict(reply: Reply) -> dict[str, Any]:
+    """Serialise a reply to JSON-safe data (datetimes as ISO strings)."""
+    data = asdict(reply)
+    if reply.card is not None:
+        data["card"]["events"] = [
+            {"time": e.time.isoformat() if e.time else None, "text": e.text}
+            for e in reply.card.events
+        ]
+    return data
+
+
+def reply_from_dict(data: dict[str, Any]) -> Reply:
+    """Rebuild a reply serialised by `reply_to_dict`."""
+    card_data = data.get("card")
+    card = None
+    if card_data:
+        events = tuple(
+            TrackingEvent(
+                time=datetime.fromisoformat(e["time"]) if e.get("time") else None,
+                text=e["text"],
+            )
+            for e in card_data.get("events", ())
+        )
+        card = TrackingCard(**{**card_data, "events": events})
+    buttons = tuple(Button(**b) for b in data.get("buttons", ()))
+    return Reply(
+        text=data.get("text", ""),
+        card=card,
+        buttons=buttons,
+        reply_to=data.get("reply_to"),
+        mention_user=data.get("mention_user"),
+        edit_of=data.get("edit_of"),
+        meta=dict(data.get("meta") or {}),
+    )
+
+
+def target_of(message: Incoming) -> Target:
+    """The target that answers `message` in the chat it came from."""
+    return Target(message.platform, message.chat_id, message.user_id, message.is_group)

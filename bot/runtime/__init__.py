@@ -1,0 +1,1 @@
+"""Runtime: durable inbox and outbox, worker threads or processes, leases and rate limits."""

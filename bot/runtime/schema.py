@@ -1,0 +1,3 @@
+"""Runtime tables (inbox, outbox) on the shared metadata."""
+
+from __future__ import annotations

@@ -1,0 +1,116 @@
+"""The one typed settings object, read from the environment and `.env`.
+
+Every key is documented in `.env.example`. Secrets are `SecretStr` so that printing or
+logging the settings never reveals them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """All configuration. Field names map to upper-case environment variables."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    # --- upstream tracking API -------------------------------------------------------------
+    kuaidi_appcode: SecretStr | None = None
+    kuaidi_api_base: str = "https://chawuliu.market.alicloudapi.com"
+    kuaidi_track_path: str = "/query"
+    kuaidi_identify_path: str | None = None
+    kuaidi_carriers_path: str | None = None
+    kuaidi_demo: bool = False
+    kuaidi_timeout: float = Field(10.0, description="seconds per upstream request")
+    kuaidi_retries: int = 2
+    kuaidi_cache_ttl: int = Field(300, description="seconds a tracking answer is reused")
+    kuaidi_rate_limit: float = Field(5.0, description="upstream requests per second, max")
+
+    # --- storage and shared state ----------------------------------------------------------
+    data_dir: Path = Path("data")
+    database_url: str | None = None
+    redis_url: str | None = None
+
+    # --- web and worker --------------------------------------------------------------------
+    port: int = 8000
+    public_base_url: str | None = None
+    worker_threads: int = 4
+    max_request_bytes: int = 1_000_000
+    log_level: str = "INFO"
+    admin_users: str = Field("", description="comma-separated platform:user ids")
+
+    # --- subscriptions ---------------------------------------------------------------------
+    kuaidi_poller: bool = True
+    kuaidi_poll_min_interval: int = 1800
+    kuaidi_daily_budget: int | None = None
+    kuaidi_push_window: float = 5.0
+    kuaidi_max_subscriptions: int = 50
+
+    # --- Telegram --------------------------------------------------------------------------
+    telegram_bot_token: SecretStr | None = None
+    telegram_webhook_secret: SecretStr | None = None
+    telegram_webhook_url: str | None = None
+    telegram_api_base: str = "https://api.telegram.org"
+
+    # --- WeCom -----------------------------------------------------------------------------
+    wecom_corp_id: str | None = None
+    wecom_agent_id: str | None = None
+    wecom_secret: SecretStr | None = None
+    wecom_token: SecretStr | None = None
+    wecom_encoding_aes_key: SecretStr | None = None
+    wecom_aibot_token: SecretStr | None = None
+    wecom_aibot_encoding_aes_key: SecretStr | None = None
+    wecom_api_base: str = "https://qyapi.weixin.qq.com"
+    wecom_markdown: bool = True
+
+    # --- Feishu ----------------------------------------------------------------------------
+    feishu_app_id: str | None = None
+    feishu_app_secret: SecretStr | None = None
+    feishu_verification_token: SecretStr | None = None
+    feishu_encrypt_key: SecretStr | None = None
+    feishu_mode: str = "webhook"
+    feishu_api_base: str = "https://open.feishu.cn"
+
+    @property
+    def demo(self) -> bool:
+        """True when tracking answers come from the demo provider, not the paid API."""
+        return self.kuaidi_demo or self.kuaidi_appcode is None
+
+    @property
+    def db_url(self) -> str:
+        """The SQLAlchemy URL: `DATABASE_URL`, else a SQLite file in the data directory."""
+        if self.database_url:
+            return _normalise_db_url(self.database_url)
+        return f"sqlite:///{(self.data_dir / 'kuaidi-bot.sqlite3').resolve()}"
+
+    @property
+    def telegram_enabled(self) -> bool:
+        """A Telegram bot token is configured."""
+        return self.telegram_bot_token is not None
+
+    @property
+    def wecom_enabled(self) -> bool:
+        """The WeCom self-built app or the AI bot is configured."""
+        app = self.wecom_corp_id and self.wecom_token and self.wecom_encoding_aes_key
+        return bool(app or (self.wecom_aibot_token and self.wecom_aibot_encoding_aes_key))
+
+    @property
+    def feishu_enabled(self) -> bool:
+        """A Feishu app is configured."""
+        return bool(self.feishu_app_id and self.feishu_app_secret)
+
+    @property
+    def any_platform(self) -> bool:
+        """At least one chat platform is configured."""
+        return self.telegram_enabled or self.wecom_enabled or self.feishu_enabled
+
+
+def _normalise_db_url(url: str) -> str:
+    """Let operators write `postgresql://…` and still get the psycopg 3 driver."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url

@@ -1,0 +1,122 @@
+"""Conversation state: pending prompts, remembered phone tails and per-chat settings."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import and_, delete, select
+
+from bot.clock import Clock
+from bot.storage.db import Database
+from bot.storage.schema import chat_settings, pending_prompts, phone_tails
+from bot.storage.sql import upsert
+
+#: A prompt nobody answered within this time is forgotten, so a later "1234" is not misread.
+PROMPT_TTL = timedelta(minutes=10)
+
+
+class ConversationStore:
+    """Reads and writes the state a conversation needs between two messages."""
+
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self.db = db
+        self.clock = clock
+
+    # --- pending prompts ------------------------------------------------------------------
+    def set_pending(
+        self, platform: str, chat_id: str, user_id: str, kind: str, payload: dict[str, Any]
+    ) -> None:
+        """Remember that the bot asked this user a question of `kind` in this chat."""
+        values = {
+            "platform": platform,
+            "chat_id": chat_id,
+            "user_id": user_id,
+            "kind": kind,
+            "payload": json.dumps(payload, ensure_ascii=False),
+            "created_at": self.clock.now(),
+        }
+        with self.db.engine.begin() as conn:
+            upsert(conn, pending_prompts, values, ("platform", "chat_id", "user_id"))
+
+    def get_pending(self, platform: str, chat_id: str, user_id: str) -> tuple[str, dict] | None:
+        """The open question (kind, payload), or None when there is none or it expired."""
+        where = self._prompt_key(platform, chat_id, user_id)
+        with self.db.engine.begin() as conn:
+            row = conn.execute(select(pending_prompts).where(where)).first()
+            if row is None:
+                return None
+            if self.clock.now() - row.created_at > PROMPT_TTL:
+                conn.execute(delete(pending_prompts).where(where))
+                return None
+        return row.kind, json.loads(row.payload)
+
+    def clear_pending(self, platform: str, chat_id: str, user_id: str) -> None:
+        """Forget the open question."""
+        with self.db.engine.begin() as conn:
+            conn.execute(
+                delete(pending_prompts).where(self._prompt_key(platform, chat_id, user_id))
+            )
+
+    @staticmethod
+    def _prompt_key(platform: str, chat_id: str, user_id: str):
+        return and_(
+            pending_prompts.c.platform == platform,
+            pending_prompts.c.chat_id == chat_id,
+            pending_prompts.c.user_id == user_id,
+        )
+
+    # --- phone tails ----------------------------------------------------------------------
+    def remember_tail(self, platform: str, user_id: str, number: str, tail: str) -> None:
+        """Keep the phone tail a user gave for a number."""
+        values = {
+            "platform": platform,
+            "user_id": user_id,
+            "number": number,
+            "tail": tail,
+            "updated_at": self.clock.now(),
+        }
+        with self.db.engine.begin() as conn:
+            upsert(conn, phone_tails, values, ("platform", "user_id", "number"))
+
+    def tail_for(self, platform: str, user_id: str, number: str) -> str | None:
+        """The phone tail this user gave for `number`, if any."""
+        query = select(phone_tails.c.tail).where(
+            phone_tails.c.platform == platform,
+            phone_tails.c.user_id == user_id,
+            phone_tails.c.number == number,
+        )
+        with self.db.engine.connect() as conn:
+            return conn.execute(query).scalar()
+
+    def any_tail_for(self, number: str) -> str | None:
+        """Any remembered tail for `number` (a group's subscriber may not be the asker)."""
+        query = (
+            select(phone_tails.c.tail)
+            .where(phone_tails.c.number == number)
+            .order_by(phone_tails.c.updated_at.desc())
+            .limit(1)
+        )
+        with self.db.engine.connect() as conn:
+            return conn.execute(query).scalar()
+
+    # --- chat settings --------------------------------------------------------------------
+    def auto_mode(self, platform: str, chat_id: str) -> bool:
+        """True when a group opted in to having every message scanned for numbers."""
+        query = select(chat_settings.c.auto_mode).where(
+            chat_settings.c.platform == platform, chat_settings.c.chat_id == chat_id
+        )
+        with self.db.engine.connect() as conn:
+            return bool(conn.execute(query).scalar())
+
+    def set_auto_mode(self, platform: str, chat_id: str, enabled: bool) -> None:
+        """Turn a group's auto mode on or off."""
+        values = {
+            "platform": platform,
+            "chat_id": chat_id,
+            "auto_mode": enabled,
+            "updated_at": self.clock.now(),
+        }
+        with self.db.engine.begin() as conn:
+            upsert(conn, chat_settings, values, ("platform", "chat_id"))

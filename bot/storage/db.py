@@ -1,0 +1,102 @@
+"""Opening the database: engine creation, schema creation and the schema-version check."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event, insert, select
+from sqlalchemy.engine import make_url
+
+from bot.storage.schema import SCHEMA_VERSION, metadata, schema_meta
+
+log = logging.getLogger(__name__)
+
+
+class SchemaTooNew(RuntimeError):
+    """The database was written by a newer version of the bot."""
+
+
+@dataclass
+class Database:
+    """A SQLAlchemy engine plus what the rest of the bot asks of the backend."""
+
+    engine: Engine
+
+    @property
+    def is_postgres(self) -> bool:
+        """True on PostgreSQL, where row claims use `FOR UPDATE SKIP LOCKED`."""
+        return self.engine.dialect.name == "postgresql"
+
+    @property
+    def is_sqlite(self) -> bool:
+        """True on SQLite (single process; writes are serialised by the file lock)."""
+        return self.engine.dialect.name == "sqlite"
+
+    def ping(self) -> bool:
+        """True when the database answers a trivial query."""
+        try:
+            with self.engine.connect() as conn:
+                conn.execute(select(1))
+            return True
+        except Exception:  # noqa: BLE001 - readiness reports any failure as "not ready"
+            log.warning("database ping failed", exc_info=True)
+            return False
+
+    def dispose(self) -> None:
+        """Close pooled connections."""
+        self.engine.dispose()
+
+
+def _load_table_modules() -> None:
+    """Import the rooms that add tables to the shared metadata, so create_all sees them."""
+    import bot.runtime.schema  # noqa: F401
+    import bot.subscriptions.schema  # noqa: F401
+
+
+def open_database(url: str, **engine_kwargs) -> Database:
+    """Connect, create missing tables and record or check the schema version."""
+    _load_table_modules()
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        engine = _sqlite_engine(url, parsed.database, **engine_kwargs)
+    else:
+        engine = create_engine(url, pool_pre_ping=True, future=True, **engine_kwargs)
+    metadata.create_all(engine)
+    _check_version(engine)
+    return Database(engine)
+
+
+def _sqlite_engine(url: str, path: str | None, **engine_kwargs) -> Engine:
+    """SQLite tuned for a web thread and worker threads sharing one file."""
+    if path and path != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(
+        url, connect_args={"check_same_thread": False, "timeout": 30}, **engine_kwargs
+    )
+
+    @event.listens_for(engine, "connect")
+    def _pragmas(dbapi_conn, _record) -> None:
+        # WAL lets readers proceed while a writer commits; busy_timeout rides out short locks.
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.close()
+
+    return engine
+
+
+def _check_version(engine: Engine) -> None:
+    """Write the schema version on first start; refuse a database from a newer bot."""
+    with engine.begin() as conn:
+        row = conn.execute(
+            select(schema_meta.c.value).where(schema_meta.c.key == "schema_version")
+        ).first()
+        if row is None:
+            conn.execute(insert(schema_meta).values(key="schema_version", value=str(SCHEMA_VERSION)))
+            return
+        found = int(row.value)
+    if found > SCHEMA_VERSION:
+        raise SchemaTooNew(f"database schema {found} is newer than this bot's {SCHEMA_VERSION}")

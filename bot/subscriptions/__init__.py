@@ -1,0 +1,1 @@
+"""Subscriptions: who follows which parcel, poll scheduling and change detection."""

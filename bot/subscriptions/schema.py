@@ -1,0 +1,3 @@
+"""Subscription tables on the shared metadata."""
+
+from __future__ import annotations

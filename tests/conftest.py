@@ -1,0 +1,103 @@
+"""Shared fixtures: databases on both backends, Redis, clocks, and the service policy.
+
+PostgreSQL and Redis tests skip with a visible reason when those servers are absent, unless
+KUAIDI_REQUIRE_SERVICES=1 (CI), where their absence is a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from bot.clock import FakeClock
+from bot.storage import Database, open_database
+
+PG_URL = os.environ.get(
+    "DATABASE_TEST_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+REDIS_URL = os.environ.get("REDIS_TEST_URL", "redis://127.0.0.1:6379/0")
+REQUIRE_SERVICES = os.environ.get("KUAIDI_REQUIRE_SERVICES") == "1"
+
+
+def service_unavailable(name: str, error: Exception) -> None:
+    """Skip (on a user's machine) or fail (in CI) when a test service is not reachable."""
+    message = f"{name} not reachable ({type(error).__name__}: {error})"
+    if REQUIRE_SERVICES:
+        pytest.fail(message + "; KUAIDI_REQUIRE_SERVICES=1 requires it", pytrace=False)
+    pytest.skip(message)
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    """A fake clock at 2026-01-01 00:00 UTC."""
+    return FakeClock()
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """A PostgreSQL URL whose search_path is a fresh schema, dropped afterwards."""
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    try:
+        admin = create_engine(PG_URL, connect_args={"connect_timeout": 3})
+        with admin.begin() as conn:
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    except Exception as exc:  # noqa: BLE001 - any connection failure means "not available"
+        service_unavailable("PostgreSQL", exc)
+    sep = "&" if "?" in PG_URL else "?"
+    yield f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
+    with admin.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
+
+
+@pytest.fixture
+def sqlite_url(tmp_path) -> str:
+    """A SQLite file URL in the test's temporary directory."""
+    return f"sqlite:///{tmp_path / 'test.sqlite3'}"
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db_url(request) -> str:
+    """Both backends: the same test runs on SQLite and on PostgreSQL."""
+    if request.param == "sqlite":
+        return request.getfixturevalue("sqlite_url")
+    return request.getfixturevalue("pg_url")
+
+
+@pytest.fixture
+def database(db_url) -> Iterator[Database]:
+    """An opened database on each backend, schema created."""
+    db = open_database(db_url)
+    yield db
+    db.dispose()
+
+
+@pytest.fixture
+def redis_url() -> Iterator[str]:
+    """The Redis URL; keys written under a per-test prefix are deleted afterwards."""
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2)
+    try:
+        client.ping()
+    except Exception as exc:  # noqa: BLE001
+        service_unavailable("Redis", exc)
+    yield REDIS_URL
+    client.close()
+
+
+@pytest.fixture
+def redis_prefix(redis_url) -> Iterator[str]:
+    """A unique key prefix for one test; its keys are removed afterwards."""
+    import redis
+
+    prefix = f"test:{uuid.uuid4().hex[:10]}:"
+    yield prefix
+    client = redis.Redis.from_url(redis_url)
+    for key in client.scan_iter(f"{prefix}*"):
+        client.delete(key)
+    client.close()
