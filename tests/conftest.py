@@ -16,9 +16,7 @@ from sqlalchemy import create_engine, text
 from bot.clock import FakeClock
 from bot.storage import Database, open_database
 
-PG_URL = os.environ.get(
-    "DATABASE_TEST_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
+PG_URL = os.environ.get("DATABASE_TEST_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("REDIS_TEST_URL", "redis://127.0.0.1:6379/0")
 REQUIRE_SERVICES = os.environ.get("KUAIDI_REQUIRE_SERVICES") == "1"
 

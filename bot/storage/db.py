@@ -95,7 +95,9 @@ def _check_version(engine: Engine) -> None:
             select(schema_meta.c.value).where(schema_meta.c.key == "schema_version")
         ).first()
         if row is None:
-            conn.execute(insert(schema_meta).values(key="schema_version", value=str(SCHEMA_VERSION)))
+            conn.execute(
+                insert(schema_meta).values(key="schema_version", value=str(SCHEMA_VERSION))
+            )
             return
         found = int(row.value)
     if found > SCHEMA_VERSION:

@@ -8,9 +8,7 @@ from sqlalchemy import Connection, Table
 from sqlalchemy.dialects import postgresql, sqlite
 
 
-def upsert(
-    conn: Connection, table: Table, values: dict[str, Any], keys: tuple[str, ...]
-) -> None:
+def upsert(conn: Connection, table: Table, values: dict[str, Any], keys: tuple[str, ...]) -> None:
     """Insert `values`, or update the non-key columns of the row with the same `keys`."""
     dialect = conn.dialect.name
     if dialect == "postgresql":
