@@ -1,0 +1,81 @@
+"""The contracts between the runtime and the platform adapters.
+
+Inbound, an adapter verifies and parses a request, then calls `Inbox.accept`; the runtime does
+everything else in the worker. Outbound, the runtime's sender hands each outbox row to the
+platform's `Sender`, which renders and sends it and reports a `SendResult`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+from bot.models import Incoming, Reply, Target
+
+
+class Inbox(Protocol):
+    """Where adapters hand off verified, parsed messages (fast: one insert, no I/O beyond it)."""
+
+    def accept(self, delivery_id: str, message: Incoming) -> bool:
+        """Record the message under (message.platform, delivery_id); False if seen before."""
+        ...
+
+
+@dataclass(frozen=True)
+class SendResult:
+    """What a platform said to one send.
+
+    `retry_after`: the platform asked us to wait (rate limit); the row is retried later.
+    `permanent`: the platform refused for good (bot blocked, user left, invalid user); the
+    row is parked and the target recorded as unreachable, so pushes to it stop.
+    """
+
+    ok: bool
+    message_id: str | None = None
+    retry_after: float | None = None
+    permanent: bool = False
+    error: str = ""
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    """A limit of `count` sends per `seconds`."""
+
+    count: int
+    seconds: float
+
+
+@dataclass(frozen=True)
+class SendLimits:
+    """A platform's outbound limits: per private chat, per group, and for the whole app."""
+
+    per_chat: RateLimit
+    per_group: RateLimit
+    overall: RateLimit
+
+
+class Sender(Protocol):
+    """Renders core replies into one platform's format and sends them."""
+
+    platform: str
+    limits: SendLimits
+
+    def send(self, target: Target, reply: Reply, idempotency_key: str) -> SendResult:
+        """Send one reply. `idempotency_key` is stable across retries of the same outbox row
+        (use it as Feishu `uuid` etc.). Transient network faults may raise; the runtime
+        retries those with backoff."""
+        ...
+
+
+class TokenCache(Protocol):
+    """Platform access tokens shared by every process (Redis when configured, else the DB)."""
+
+    def get(self, name: str, fetch: Callable[[], tuple[str, float]]) -> str:
+        """The cached token `name`, fetched with `fetch() -> (token, expires_in_seconds)` when
+        missing or close to expiry; only one process fetches at a time."""
+        ...
+
+    def invalidate(self, name: str, bad_token: str) -> None:
+        """Drop `bad_token` (the platform said it is invalid) unless already replaced."""
+        ...
