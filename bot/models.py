@@ -18,7 +18,10 @@ class Incoming:
 
     `addressed` is true when the bot was mentioned, a command was aimed at it, or the user
     replied to one of its messages; private chats are always addressed. `action` carries a
-    button's payload (e.g. ``"sub:SF1524097970481"``) instead of typed text.
+    button's payload (e.g. ``"sub:SF1524097970481"``) instead of typed text; for a button
+    press `message_id` is the bot message that carried the button and `callback_id` the
+    platform's id for the press (the engine's first reply carries it in
+    ``meta["callback_id"]`` so the sender can acknowledge the press).
     """
 
     platform: str
@@ -31,6 +34,7 @@ class Incoming:
     user_name: str = ""
     language: str = "zh"
     action: str | None = None
+    callback_id: str | None = None
 
 
 @dataclass(frozen=True)
