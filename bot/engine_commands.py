@@ -1,0 +1,226 @@
+"""Command and button handlers of the engine: help, track, carriers, auto mode, and the
+routing of subscription commands to the subscriptions service."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Protocol
+
+from bot.carriers import Registry
+from bot.commands import Command
+from bot.models import Incoming, Reply
+from bot.texts import t
+from bot.waybills import Waybill, canonical, find_waybills
+
+if TYPE_CHECKING:
+    from bot.engine import Engine
+    from bot.lookup import Outcome
+
+_TAIL = re.compile(r"^\d{4}$")
+_PLAUSIBLE_NUMBER = re.compile(r"^[A-Z0-9]{6,40}$")
+
+
+class SubscriptionCommands(Protocol):
+    """What the engine asks of the subscriptions service (see `bot.subscriptions`)."""
+
+    def subscribe(
+        self, message: Incoming, outcome: Outcome, tail: str | None, label: str
+    ) -> list[Reply]: ...
+
+    def unsubscribe(self, message: Incoming, number: str) -> list[Reply]: ...
+
+    def list(self, message: Incoming) -> list[Reply]: ...
+
+    def rename(self, message: Incoming, number: str, label: str) -> list[Reply]: ...
+
+    def status(self, message: Incoming) -> list[Reply]: ...
+
+    def is_subscribed(self, message: Incoming, number: str) -> bool: ...
+
+
+@dataclass(frozen=True)
+class NumberArgs:
+    """`<number> [tail] [words…]` as typed after a command."""
+
+    waybill: Waybill
+    tail: str | None
+    rest: str
+
+
+def parse_number_args(args: str) -> NumberArgs | None:
+    """Read a number (in any spelling detection accepts, else one plausible token), an
+    optional 4-digit tail and the remaining words."""
+    words = args.split()
+    if not words:
+        return None
+    found = find_waybills(args)
+    waybill = found[0] if found else None
+    used = 0
+    if waybill is not None:
+        prefixes = (canonical("".join(words[:i])) for i in range(1, len(words) + 1))
+        used = next((i for i, text in enumerate(prefixes, 1) if waybill.number in text), 1)
+    else:
+        token = canonical(words[0])
+        if not _PLAUSIBLE_NUMBER.match(token):
+            return None
+        waybill, used = Waybill(token, ()), 1
+    rest = words[used:]
+    tail = rest.pop(0) if rest and _TAIL.match(canonical(rest[0])) else None
+    return NumberArgs(waybill, canonical(tail) if tail else None, " ".join(rest))
+
+
+class CommandHandlers:
+    """One method per command; `dispatch` picks it."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        registry: Registry,
+        subscriptions: SubscriptionCommands | None,
+        admins: frozenset[str],
+    ) -> None:
+        self.engine = engine
+        self.registry = registry
+        self.subscriptions = subscriptions
+        self.admins = admins
+
+    def dispatch(self, message: Incoming, command: Command) -> list[Reply]:
+        """Run `command` for `message`."""
+        handler = getattr(self, f"cmd_{command.name}", None)
+        if handler is None:
+            return [Reply(text=t("unknown_command", message.language))]
+        return handler(message, command)
+
+    def on_action(self, message: Incoming) -> list[Reply]:
+        """A button press: `sub:`, `unsub:` or `refresh:` followed by a number."""
+        kind, _, number = (message.action or "").partition(":")
+        number = canonical(number)
+        if not number:
+            return []
+        if kind == "refresh":
+            return self._refresh(message, number)
+        name = {"sub": "subscribe", "unsub": "unsubscribe"}.get(kind)
+        if name is None:
+            return []
+        return self.dispatch(message, Command(name, number))
+
+    def cmd_help(self, message: Incoming, command: Command) -> list[Reply]:
+        """/start and /help; `/start <number>` (a deep link) tracks that number."""
+        if command.args and find_waybills(command.args):
+            return self.cmd_track(message, command)
+        text = t("help", message.language)
+        if message.is_group:
+            text += t("group_help_suffix", message.language)
+        return [Reply(text=text)]
+
+    def cmd_track(self, message: Incoming, command: Command) -> list[Reply]:
+        """/track <number> [tail]; several numbers are fine too."""
+        found = find_waybills(command.args)
+        if len(found) > 1:
+            return self.engine.track_numbers(message, found)
+        parsed = parse_number_args(command.args)
+        if parsed is None:
+            return [Reply(text=t("track_usage", message.language))]
+        return self.engine.track_numbers(message, [parsed.waybill], parsed.tail)
+
+    def _refresh(self, message: Incoming, number: str) -> list[Reply]:
+        carrier = next((w.carrier for w in find_waybills(number)), None)
+        outcome = self.engine.lookup.track(
+            message.platform, message.user_id, number, carrier, fresh=True
+        )
+        if outcome.needs_tail:
+            return self.engine.track_numbers(message, [Waybill(number, ())])
+        replies = self.engine.outcome_replies(message, outcome)
+        if replies and replies[0].card is not None:
+            replies[0] = _edit(replies[0], message.message_id)
+        return replies
+
+    def cmd_carriers(self, message: Incoming, command: Command) -> list[Reply]:
+        """/carriers <keyword> [page]: the registry, paged."""
+        words = command.words
+        page = int(words.pop()) if len(words) > 1 and words[-1].isdigit() else 1
+        keyword = " ".join(words)
+        if not keyword:
+            return [Reply(text=t("carriers_usage", message.language))]
+        result = self.registry.search(keyword, page=page, per_page=10)
+        if not result.items:
+            return [Reply(text=t("carriers_none", message.language, keyword=keyword))]
+        lines = [
+            f"{c.name}（{c.code}）" + (f" ☎ {c.phone}" if c.phone else "") for c in result.items
+        ]
+        more = ""
+        if result.page < result.pagecount:
+            more = t("carriers_more", message.language, keyword=keyword, next=result.page + 1)
+        lines.append(
+            t(
+                "carriers_page",
+                message.language,
+                page=result.page,
+                pagecount=result.pagecount,
+                count=result.count,
+                more=more,
+            )
+        )
+        return [Reply(text="\n".join(lines))]
+
+    def cmd_auto(self, message: Incoming, command: Command) -> list[Reply]:
+        """/auto on|off: a group opts in to having every message scanned."""
+        if not message.is_group:
+            return [Reply(text=t("group_only", message.language))]
+        choice = command.args.strip().lower()
+        if choice in ("on", "开", "开启", "1"):
+            self.engine.store.set_auto_mode(message.platform, message.chat_id, True)
+            return [Reply(text=t("auto_on", message.language))]
+        if choice in ("off", "关", "关闭", "0"):
+            self.engine.store.set_auto_mode(message.platform, message.chat_id, False)
+            return [Reply(text=t("auto_off", message.language))]
+        return [Reply(text=t("auto_usage", message.language))]
+
+    # --- subscriptions (behaviour lives in bot.subscriptions) ------------------------------
+    def cmd_subscribe(self, message: Incoming, command: Command) -> list[Reply]:
+        """/subscribe <number> [tail] [label]: track now (asking for a tail if needed), then
+        subscribe with the current state."""
+        if self.subscriptions is None:
+            return [Reply(text=t("subs_unavailable", message.language))]
+        parsed = parse_number_args(command.args)
+        if parsed is None:
+            return [Reply(text=t("subscribe_usage", message.language))]
+        then = {"action": "subscribe", "label": parsed.rest, "tail": parsed.tail}
+        return self.engine.track_numbers(message, [parsed.waybill], parsed.tail, then=then)
+
+    def cmd_unsubscribe(self, message: Incoming, command: Command) -> list[Reply]:
+        """/unsubscribe <number>."""
+        if self.subscriptions is None:
+            return [Reply(text=t("subs_unavailable", message.language))]
+        parsed = parse_number_args(command.args)
+        if parsed is None:
+            return [Reply(text=t("unsubscribe_usage", message.language))]
+        return self.subscriptions.unsubscribe(message, parsed.waybill.number)
+
+    def cmd_list(self, message: Incoming, command: Command) -> list[Reply]:
+        """/list: the chat's followed parcels."""
+        if self.subscriptions is None:
+            return [Reply(text=t("subs_unavailable", message.language))]
+        return self.subscriptions.list(message)
+
+    def cmd_rename(self, message: Incoming, command: Command) -> list[Reply]:
+        """/rename <number> <label>."""
+        if self.subscriptions is None:
+            return [Reply(text=t("subs_unavailable", message.language))]
+        parsed = parse_number_args(command.args)
+        if parsed is None or not parsed.rest:
+            return [Reply(text=t("rename_usage", message.language))]
+        return self.subscriptions.rename(message, parsed.waybill.number, parsed.rest)
+
+    def cmd_status(self, message: Incoming, command: Command) -> list[Reply]:
+        """/status (admins): upstream usage and subscription health."""
+        if f"{message.platform}:{message.user_id}" not in self.admins:
+            return [Reply(text=t("admins_only", message.language))]
+        if self.subscriptions is None:
+            return [Reply(text=t("subs_unavailable", message.language))]
+        return self.subscriptions.status(message)
+
+
+def _edit(reply: Reply, message_id: str) -> Reply:
+    return replace(reply, edit_of=message_id)

@@ -1,0 +1,132 @@
+"""Tracking one number: phone tails, carrier codes, upstream errors, and the card it makes.
+
+The engine decides *what* to track; this module does one lookup and says how it went
+(`Outcome`), so that the phone-tail dialogue and error sentences stay in the engine.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from bot.carriers import Registry
+from bot.models import TrackingCard
+from bot.storage.conversation import ConversationStore
+from bot.texts import t
+from bot.tracking import TrackResult
+from bot.upstream import NotConfigured, PhoneRequired, TrackingProvider, UpstreamError
+
+log = logging.getLogger(__name__)
+
+#: Carriers whose queries need the phone tail up front (asking first saves a paid call).
+PHONE_CARRIERS = frozenset({"shunfeng", "shunfengkuaiyun"})
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How one lookup went: a result, a missing/wrong phone tail, or an upstream error."""
+
+    number: str
+    carrier: str | None
+    result: TrackResult | None = None
+    needs_tail: bool = False
+    rejected_tail: str | None = None
+    error: UpstreamError | None = None
+
+
+def needs_phone(number: str, carrier: str | None) -> bool:
+    """True when the number's carrier wants the phone tail before it answers."""
+    return carrier in PHONE_CARRIERS or number.startswith("SF")
+
+
+class Lookup:
+    """Tracks numbers for users, remembering the phone tails they gave."""
+
+    def __init__(
+        self,
+        provider: TrackingProvider,
+        registry: Registry,
+        store: ConversationStore,
+        *,
+        identify: bool = False,
+    ) -> None:
+        self.provider = provider
+        self.registry = registry
+        self.store = store
+        self.identify = identify
+
+    def track(
+        self,
+        platform: str,
+        user_id: str,
+        number: str,
+        carrier: str | None,
+        tail: str | None = None,
+        *,
+        fresh: bool = False,
+    ) -> Outcome:
+        """Look `number` up with the given tail, else the one this user gave before."""
+        carrier = carrier or self._identify(number)
+        explicit = tail is not None
+        tail = tail or self.store.tail_for(platform, user_id, number)
+        if tail is None and needs_phone(number, carrier):
+            return Outcome(number, carrier, needs_tail=True)
+        vendor = self.registry.vendor_code(carrier) if carrier else None
+        try:
+            result = self.provider.track(number, vendor, tail, fresh=fresh)
+        except PhoneRequired:
+            return Outcome(number, carrier, needs_tail=True, rejected_tail=tail)
+        except UpstreamError as error:
+            log.warning("lookup of %s failed: %s", number, type(error).__name__)
+            return Outcome(number, carrier, error=error)
+        if tail and explicit:
+            self.store.remember_tail(platform, user_id, number, tail)
+        return Outcome(number, carrier or self._carrier_from_name(result), result=result)
+
+    def _identify(self, number: str) -> str | None:
+        """Ask the upstream's identify endpoint (when configured) for a carrier code."""
+        if not self.identify:
+            return None
+        try:
+            guesses = self.provider.identify(number)
+        except (NotConfigured, UpstreamError):
+            return None
+        for vendor_code, _name in guesses:
+            carrier = self.registry.get(vendor_code)
+            if carrier is not None:
+                return carrier.code
+        return None
+
+    def _carrier_from_name(self, result: TrackResult) -> str | None:
+        """The registry code for the carrier name the upstream reported, if it matches."""
+        if result.carrier_code:
+            found = self.registry.get(result.carrier_code)
+            if found:
+                return found.code
+        matches = self.registry.find_in_text(result.carrier_name) if result.carrier_name else []
+        return matches[0].code if matches else None
+
+    def card(self, outcome: Outcome, language: str) -> TrackingCard:
+        """A tracking card for a successful outcome, with the registry's name and hotline."""
+        result = outcome.result
+        assert result is not None, "card() needs a result"
+        carrier = self.registry.get(outcome.carrier) if outcome.carrier else None
+        name = (carrier.name if carrier else "") or result.carrier_name or (outcome.carrier or "")
+        return TrackingCard(
+            number=outcome.number,
+            carrier_code=carrier.code if carrier else (outcome.carrier or ""),
+            carrier_name=name,
+            carrier_phone=carrier.phone if carrier else "",
+            status=int(result.status),
+            status_label=result.status.label(language),
+            status_emoji=result.status.emoji,
+            is_final=result.status.is_final,
+            events=result.events,
+            demo=result.demo,
+            note=t("demo_note", language) if result.demo else "",
+        )
+
+    def carrier_name(self, code: str | None) -> str:
+        """The carrier's short display name, or an empty string."""
+        carrier = self.registry.get(code) if code else None
+        return (carrier.short_name or carrier.name) if carrier else ""
