@@ -1,0 +1,62 @@
+"""The upstream tracking API (《物流快递查询》 on the Aliyun market) and its stand-ins.
+
+`build_provider(settings)` returns what the bot should use: the paid `ApiClient` or the
+`DemoProvider`, wrapped in `CachedProvider` (TTL cache, request coalescing). Failures are
+`UpstreamError` subclasses whose `user_message_key` picks the sentence shown to a user.
+"""
+
+from bot.upstream.base import Stats, TrackingProvider
+from bot.upstream.cache import (
+    MemoryResultCache,
+    RedisResultCache,
+    ResultCache,
+    result_from_json,
+    result_to_json,
+)
+from bot.upstream.cached import CachedProvider, cache_key
+from bot.upstream.client import ApiClient
+from bot.upstream.demo import DemoProvider
+from bot.upstream.errors import (
+    BadResponse,
+    BusinessError,
+    ConfigurationError,
+    InvalidNumber,
+    NotConfigured,
+    PhoneRequired,
+    QuotaExhausted,
+    Throttled,
+    UpstreamError,
+    UpstreamUnavailable,
+)
+from bot.upstream.factory import build_cache, build_provider
+from bot.upstream.parsing import parse_time, parse_track_response
+from bot.upstream.ratelimit import TokenBucket
+
+__all__ = [
+    "ApiClient",
+    "BadResponse",
+    "BusinessError",
+    "CachedProvider",
+    "ConfigurationError",
+    "DemoProvider",
+    "InvalidNumber",
+    "MemoryResultCache",
+    "NotConfigured",
+    "PhoneRequired",
+    "QuotaExhausted",
+    "RedisResultCache",
+    "ResultCache",
+    "Stats",
+    "Throttled",
+    "TokenBucket",
+    "TrackingProvider",
+    "UpstreamError",
+    "UpstreamUnavailable",
+    "build_cache",
+    "build_provider",
+    "cache_key",
+    "parse_time",
+    "parse_track_response",
+    "result_from_json",
+    "result_to_json",
+]

@@ -1,0 +1,101 @@
+"""Errors of the upstream tracking API, one class per thing a caller does differently.
+
+Every error carries `user_message_key` (which sentence the bot shows a user), `kind` (the
+metrics label) and `retryable` (whether the client backs off and tries again). Messages are
+built by the client from status codes, gateway headers and the vendor's `msg`, scrubbed of the
+AppCode, so they are safe to log and to show an operator.
+"""
+
+from __future__ import annotations
+
+
+class UpstreamError(Exception):
+    """Base of all upstream failures."""
+
+    user_message_key: str = "unavailable"
+    kind: str = "unavailable"
+    retryable: bool = False
+
+    def __init__(self, message: str = "", *, request_id: str | None = None) -> None:
+        super().__init__(message or self.__class__.__name__)
+        self.request_id = request_id
+
+
+class QuotaExhausted(UpstreamError):
+    """The paid call package is used up or expired (403 `Quota Exhausted` and friends)."""
+
+    user_message_key = "quota"
+    kind = "quota"
+
+
+class Throttled(UpstreamError):
+    """Rate limited by the gateway (403 `Throttled by …` or 429), after retries."""
+
+    user_message_key = "throttled"
+    kind = "throttled"
+    retryable = True
+
+    def __init__(
+        self,
+        message: str = "",
+        *,
+        request_id: str | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(message, request_id=request_id)
+        self.retry_after = retry_after
+
+
+class UpstreamUnavailable(UpstreamError):
+    """Network failure, timeout or 5xx from the gateway or backend, after retries."""
+
+    user_message_key = "unavailable"
+    kind = "unavailable"
+    retryable = True
+
+
+class BadResponse(UpstreamUnavailable):
+    """An answer that is not the JSON object the vendor documents. Not retried: a 200 is
+    billed, so asking again would pay twice for the same broken answer."""
+
+    kind = "bad_response"
+    retryable = False
+
+
+class ConfigurationError(UpstreamError):
+    """Wrong AppCode, base URL or path (400/401/403/404 from the gateway). Fail loudly."""
+
+    user_message_key = "config"
+    kind = "config"
+
+
+class NotConfigured(UpstreamError):
+    """The endpoint asked for has no path configured (identify / carrier list are optional)."""
+
+    user_message_key = "config"
+    kind = "not_configured"
+
+
+class BusinessError(UpstreamError):
+    """The vendor refused the query (HTTP 666, `ok` = 0); `msg` is its reason, in Chinese."""
+
+    user_message_key = "business"
+    kind = "business"
+
+    def __init__(self, msg: str, *, request_id: str | None = None) -> None:
+        super().__init__(f"upstream refused the query: {msg}", request_id=request_id)
+        self.msg = msg
+
+
+class PhoneRequired(BusinessError):
+    """The carrier (typically SF Express) needs the last 4 digits of a phone number."""
+
+    user_message_key = "phone_required"
+    kind = "phone_required"
+
+
+class InvalidNumber(BusinessError):
+    """The vendor says the tracking number is wrong or malformed."""
+
+    user_message_key = "invalid_number"
+    kind = "invalid_number"

@@ -1,0 +1,97 @@
+"""Mapping one HTTP answer of the API (gateway or vendor) to data or to an `UpstreamError`.
+
+Order matters: 200 and 666 come from the vendor and carry JSON; anything else comes from the
+Aliyun gateway, which names its reason in `X-Ca-Error-Message`. Quota messages are checked
+before generic 403s, throttling before configuration errors, and unknown statuses fall back on
+their class (5xx transient, 3xx/400/401/403/404 configuration).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+
+import httpx
+
+from bot.upstream.errors import (
+    BadResponse,
+    ConfigurationError,
+    QuotaExhausted,
+    Throttled,
+    UpstreamError,
+    UpstreamUnavailable,
+)
+from bot.upstream.parsing import business_error, coerce_int
+from bot.upstream.redaction import Redactor
+
+BUSINESS_FAILURE = 666  # the vendor's own status for a refused, unbilled query
+_QUOTA = ("quota exhausted", "quota expired", "subscription quota")
+_CONFIG = ("invalid appcode", "unauthorized", "invalid url", "api not found", "invalid domain")
+
+
+def answer_data(response: httpx.Response, redact: Redactor) -> dict:
+    """The JSON object of a successful answer; raises the matching `UpstreamError` otherwise."""
+    request_id = response.headers.get("X-Ca-Request-Id")
+    status = response.status_code
+    if status in (200, BUSINESS_FAILURE):
+        data = _json_object(response, request_id)
+        if status == 200 and coerce_int(data.get("ok"), 0) == 1:
+            return data
+        # A 666, or a 200 whose ok is not 1: the vendor refused; its reason is in msg.
+        raise business_error(redact(str(data.get("msg") or "")), request_id)
+    raise gateway_error(response, redact)
+
+
+def _json_object(response: httpx.Response, request_id: str | None) -> dict:
+    try:
+        data = json.loads(response.content)
+    except (ValueError, UnicodeDecodeError):
+        raise BadResponse(
+            f"HTTP {response.status_code} with a body that is not JSON", request_id=request_id
+        ) from None
+    if not isinstance(data, dict):
+        raise BadResponse(
+            f"HTTP {response.status_code} with JSON that is not an object", request_id=request_id
+        )
+    return data
+
+
+def gateway_error(response: httpx.Response, redact: Redactor) -> UpstreamError:
+    """The error for a non-vendor answer, from its status and `X-Ca-Error-Message`."""
+    status = response.status_code
+    request_id = response.headers.get("X-Ca-Request-Id")
+    message = redact(response.headers.get("X-Ca-Error-Message", "").strip())
+    lowered = message.lower()
+    text = f"HTTP {status}" + (f" {message}" if message else "")
+    if request_id:
+        text += f" (request id {request_id})"
+    if any(marker in lowered for marker in _QUOTA):
+        return QuotaExhausted(text, request_id=request_id)
+    if "throttled" in lowered or status == 429:
+        return Throttled(text, request_id=request_id, retry_after=_retry_after(response))
+    if any(marker in lowered for marker in _CONFIG):
+        return ConfigurationError(text, request_id=request_id)
+    if status >= 500:
+        return UpstreamUnavailable(text, request_id=request_id)
+    if 300 <= status < 400 or status in (400, 401, 403, 404, 405):
+        return ConfigurationError(text, request_id=request_id)
+    unknown = UpstreamUnavailable(text, request_id=request_id)
+    unknown.retryable = False  # an unexplained 4xx will not improve by asking again
+    return unknown
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    """Seconds from a Retry-After header (delta or HTTP date), if any."""
+    value = response.headers.get("Retry-After", "").strip()
+    if not value:
+        return None
+    if value.replace(".", "", 1).isdigit():
+        return float(value)
+    try:
+        moment = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return max(0.0, (moment - datetime.now(UTC)).total_seconds())

@@ -1,0 +1,1 @@
+"""Tests of bot.upstream: the paid API client, the demo provider, caching and coalescing."""

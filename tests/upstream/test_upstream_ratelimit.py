@@ -1,0 +1,67 @@
+"""The client-side token bucket, alone and in front of the real client."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from bot.upstream import Throttled, TokenBucket
+
+
+class FakeTime:
+    """monotonic() and sleep() that only move when slept."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.slept: list[float] = []
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+
+
+def test_bucket_spends_its_burst_then_queues_callers():
+    clock = FakeTime()
+    bucket = TokenBucket(2, capacity=2, monotonic=clock.monotonic, sleep=clock.sleep)
+    waits = [bucket.acquire() for _ in range(4)]
+    # Two saved tokens, then each caller reserves the next half-second slot behind the last.
+    assert waits == [0, 0, pytest.approx(0.5), pytest.approx(1.0)]
+    assert clock.slept == waits[2:]
+
+
+def test_bucket_refills_with_time_up_to_capacity():
+    clock = FakeTime()
+    bucket = TokenBucket(5, monotonic=clock.monotonic, sleep=clock.sleep)
+    for _ in range(5):
+        bucket.acquire()
+    clock.now += 100  # a long idle period saves at most `capacity` tokens
+    assert [bucket.acquire() for _ in range(5)] == [0] * 5
+    assert bucket.acquire() == pytest.approx(0.2)
+
+
+def test_bucket_fails_fast_when_the_queue_is_too_long():
+    clock = FakeTime()
+    bucket = TokenBucket(1, monotonic=clock.monotonic, sleep=clock.sleep, max_wait=2)
+    for _ in range(3):
+        bucket.acquire()
+    with pytest.raises(Throttled, match="client-side"):
+        bucket.acquire()
+
+
+def test_client_requests_are_paced(fake_upstream, make_client):
+    client = make_client(rate_limiter=TokenBucket(20, capacity=1))
+    numbers = [f"YT10000000000{i}" for i in range(6)]
+    threads = [threading.Thread(target=client.track, args=(n,)) for n in numbers]
+    started = time.monotonic()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(5)
+    assert len(fake_upstream.requests) == 6
+    assert time.monotonic() - started >= 0.24  # 5 waits of 50 ms after the first token
+    arrivals = sorted(r.at for r in fake_upstream.requests)
+    assert arrivals[-1] - arrivals[0] >= 0.2
