@@ -1,0 +1,187 @@
+"""Find waybill numbers in a chat message and rank their carriers.
+
+Pipeline: fold (NFKC + upper) → mask URLs → tokens → runs of tokens joined by separators →
+for each run, the longest span that is either a blocking look-alike (consumed, never searched
+inside) or matches a carrier rule → score each candidate with the words around it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.carriers import Registry, default_registry
+from bot.waybills import context, lookalikes, rules
+from bot.waybills.normalise import Token, fold, mask_urls, runs, tokenise
+
+REPORT_THRESHOLD = 0.5
+MAX_SPAN_TOKENS = 12
+# A number the user labels with a carrier name but no rule knows ("安能 单号 30…").
+FALLBACK_MIN_LENGTH = 10
+FALLBACK_MAX_LENGTH = 24
+FALLBACK_PRIOR = 0.45
+_MIN_DIGITS = 8
+_QUICK_MIN_DIGITS = 3  # "1Z" + letters + a check digit is the sparsest format
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One possible carrier of a waybill, as a kuaidi100 code with a confidence in [0, 1]."""
+
+    carrier: str
+    confidence: float
+
+
+@dataclass(frozen=True)
+class Waybill:
+    """A waybill number found in a message with its ranked carrier candidates."""
+
+    number: str
+    candidates: tuple[Candidate, ...]
+
+    @property
+    def carrier(self) -> str | None:
+        """The top candidate's code, or None when no carrier could be named."""
+        return self.candidates[0].carrier if self.candidates else None
+
+
+@dataclass(frozen=True)
+class Span:
+    """A candidate number: canonical text, folded-text position and what rules/look-alikes say."""
+
+    number: str
+    start: int
+    end: int
+    matches: tuple[tuple[str | None, float], ...]
+    lookalike: tuple[str, float] | None
+
+
+def find_waybills(text: str, registry: Registry | None = None) -> list[Waybill]:
+    """Waybill numbers in ``text``, canonical, in order of appearance, without duplicates."""
+    folded = mask_urls(fold(text))
+    if sum(ch.isdigit() for ch in folded) < _QUICK_MIN_DIGITS:
+        return []  # most chat lines: nothing number-like at all
+    tokens = tokenise(folded)
+    spans = candidate_spans(folded, tokens)
+    if not spans:
+        return []
+    events = context.scan(folded, registry or default_registry())
+    message_positive = any(e.kind == "pos" for e in events)
+    message_carriers = {e.carrier for e in events if e.kind == "carrier"}
+    digit_bounds = [(t.start, t.end) for t in tokens if not t.text.isalpha()]
+    found: dict[str, Waybill] = {}
+    for span in spans:
+        prev_end = max((e for s, e in digit_bounds if e <= span.start), default=0)
+        next_start = min((s for s, e in digit_bounds if s >= span.end), default=len(folded))
+        local = context.local_context(folded, events, span.start, span.end, prev_end, next_start)
+        candidates = score(span, local, message_positive, message_carriers)
+        if candidates is not None and span.number not in found:
+            found[span.number] = Waybill(span.number, candidates)
+    return list(found.values())
+
+
+def candidate_spans(folded: str, tokens: list[Token]) -> list[Span]:
+    """Longest-first search of each run for look-alikes and rule matches."""
+    spans: list[Span] = []
+    for run in runs(folded, tokens):
+        texts = [t.text for t in run]
+        i = 0
+        while i < len(run):
+            hit = _longest_at(texts, i) if _may_start(texts[i]) else None
+            if hit is None:
+                fallback = _fallback(run[i])
+                if fallback:
+                    spans.append(fallback)
+                i += 1
+                continue
+            j, matches, lookalike = hit
+            if matches:
+                number = "".join(texts[i:j])
+                spans.append(Span(number, run[i].start, run[j - 1].end, matches, lookalike))
+            i = j
+    return spans
+
+
+def _may_start(token: str) -> bool:
+    """Letter-only groups longer than a prefix (JVGL) cannot begin a number."""
+    return not (token.isalpha() and len(token) > 4)
+
+
+def _longest_at(texts: list[str], i: int):
+    """(end, matches, lookalike) of the longest span from i that blocks or matches, or None."""
+    for j in range(min(len(texts), i + MAX_SPAN_TOKENS), i, -1):
+        groups = texts[i:j]
+        number = "".join(groups)
+        if len(number) > rules.MAX_LENGTH:
+            continue
+        if len(number) < rules.MIN_LENGTH:
+            return None
+        if groups[-1].isalpha() and len(groups[-1]) > 2:
+            continue
+        if number.isalpha():
+            continue
+        lookalike = lookalikes.classify(number, groups)
+        if lookalike and lookalike[1] >= lookalikes.BLOCK:
+            return j, (), lookalike
+        if (
+            len(groups) > 1
+            and groups[0].isalpha()
+            and lookalikes.classify("".join(groups[1:]), groups[1:])
+            == ("mobile", lookalikes.BLOCK)
+        ):
+            continue  # "JDXX 138 1234 5678" is a word and a phone, not a JD waybill
+        matches = rules.match(number)
+        if matches:
+            return j, matches, lookalike
+    return None
+
+
+def _fallback(token: Token) -> Span | None:
+    """A lone alphanumeric group long enough to be some carrier's waybill."""
+    number = token.text
+    digits = sum(ch.isdigit() for ch in number)
+    if not FALLBACK_MIN_LENGTH <= len(number) <= FALLBACK_MAX_LENGTH or digits < _MIN_DIGITS:
+        return None
+    if lookalikes.classify(number, [number]):
+        return None
+    return Span(number, token.start, token.end, (), None)
+
+
+def score(
+    span: Span, local: context.Local, message_positive: bool, message_carriers: set[str | None]
+) -> tuple[Candidate, ...] | None:
+    """Ranked candidates, or None when the span should not be reported."""
+    boost = 0.2 if local.positive else 0.1 if message_positive else 0.0
+    penalty = 0.0
+    if span.number.isdigit():
+        penalty += 0.6 if local.negative else 0.0
+        if span.lookalike and not local.positive and local.carrier is None:
+            penalty += span.lookalike[1]
+    scores = {c: p + boost - penalty for c, p in span.matches}
+    if len(scores) > 1:
+        scores.pop(None, None)
+    for carrier in message_carriers:
+        if carrier in scores and carrier != local.carrier:
+            scores[carrier] += 0.1
+    named = local.carrier
+    if named is not None:
+        _apply_named(scores, named, span, penalty)
+    if not scores or max(scores.values()) < REPORT_THRESHOLD:
+        return None
+    ranked = sorted(((c, s) for c, s in scores.items() if c is not None), key=lambda i: -i[1])
+    return tuple(Candidate(c, round(min(0.99, max(0.01, s)), 2)) for c, s in ranked)
+
+
+def _apply_named(scores: dict[str | None, float], named: str, span: Span, penalty: float) -> None:
+    """A carrier the user named next to the number leads; other formats stay as alternatives."""
+    if span.matches and named not in scores:
+        scores[named] = 0.4 - penalty  # the format says otherwise: keep it as an alternative
+        return
+    if named in scores:
+        prior = dict(span.matches)[named]
+        scores[named] = min(0.99, max(prior, 0.55) + 0.4) - penalty
+    else:
+        scores[named] = FALLBACK_PRIOR + 0.2 - penalty
+    top = scores[named]
+    for carrier in scores:
+        if carrier != named:
+            scores[carrier] = min(scores[carrier], top - 0.05)
