@@ -1,0 +1,114 @@
+"""WeCom (企业微信) adapter: self-built app callback, AI bot for groups, group robot pushes.
+
+`build_adapter(settings, tokens)` is the factory the web app and the runtime use. Inbound is
+the Flask blueprint from `inbound.py`; outbound is `WeComSender` (`sender.py`); the access token
+lives in the runtime's `TokenCache`, and the AI bot's response URLs in a `ResponseUrls` store
+(by default on the same TokenCache, so the web and worker processes share them).
+"""
+
+from __future__ import annotations
+
+import threading
+
+import httpx
+from flask import Blueprint
+from wechatpy.enterprise import WeChatCrypto
+
+from adapters.wecom.client import WeComApi
+from adapters.wecom.inbound import make_blueprint
+from adapters.wecom.response_urls import ResponseUrls, TokenCacheResponseUrls
+from adapters.wecom.sender import WeComSender
+from bot.clock import Clock
+from bot.runtime.ports import Inbox, TokenCache
+from bot.settings import Settings
+
+__all__ = ["WeComAdapter", "WeComSender", "build_adapter"]
+
+HTTP_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
+
+
+def _secret(value) -> str | None:
+    return value.get_secret_value() if value is not None else None
+
+
+class WeComAdapter:
+    """The WeCom `PlatformAdapter`: webhooks only (no polling), one shared sender."""
+
+    name = "wecom"
+
+    def __init__(
+        self,
+        settings: Settings,
+        tokens: TokenCache,
+        response_urls: ResponseUrls | None = None,
+        clock: Clock | None = None,
+        http: httpx.Client | None = None,
+    ) -> None:
+        self._settings = settings
+        self._tokens = tokens
+        self._urls = response_urls or TokenCacheResponseUrls(tokens)
+        self._clock = clock or Clock()
+        self._http = http or httpx.Client(timeout=HTTP_TIMEOUT)
+        self._sender: WeComSender | None = None
+        self._sender_lock = threading.Lock()
+        if settings.wecom_agent_id and not settings.wecom_agent_id.strip().isdigit():
+            raise ValueError("WECOM_AGENT_ID must be the app's numeric AgentId")
+
+    def _app_crypto(self) -> WeChatCrypto | None:
+        s = self._settings
+        token, key = _secret(s.wecom_token), _secret(s.wecom_encoding_aes_key)
+        if not (s.wecom_corp_id and token and key):
+            return None
+        return WeChatCrypto(token, key, s.wecom_corp_id)
+
+    def _aibot_crypto(self) -> WeChatCrypto | None:
+        s = self._settings
+        token, key = _secret(s.wecom_aibot_token), _secret(s.wecom_aibot_encoding_aes_key)
+        if not (token and key):
+            return None
+        return WeChatCrypto(token, key, "")  # the AI bot's receive id is empty
+
+    def blueprint(self, inbox: Inbox) -> Blueprint:
+        """Routes `/wecom/callback` (self-built app) and `/wecom/aibot` (AI bot)."""
+        return make_blueprint(
+            inbox,
+            self._app_crypto(),
+            self._settings.wecom_corp_id or "",
+            self._aibot_crypto(),
+            self._urls,
+        )
+
+    def sender(self) -> WeComSender:
+        """The shared `WeComSender` (thread-safe; one httpx client)."""
+        with self._sender_lock:
+            if self._sender is None:
+                self._sender = self._build_sender()
+            return self._sender
+
+    def _build_sender(self) -> WeComSender:
+        s = self._settings
+        secret = _secret(s.wecom_secret)
+        api = None
+        if s.wecom_corp_id and secret:
+            api = WeComApi(self._http, s.wecom_api_base, s.wecom_corp_id, secret, self._tokens)
+        return WeComSender(
+            self._http,
+            s.wecom_api_base,
+            api,
+            s.wecom_agent_id,
+            self._urls,
+            markdown=s.wecom_markdown,
+            clock=self._clock,
+        )
+
+    def start_intake(self, inbox: Inbox) -> None:
+        """Nothing to start: WeCom only calls webhooks."""
+
+    def stop(self) -> None:
+        """Close the HTTP connection pool."""
+        self._http.close()
+
+
+def build_adapter(settings: Settings, tokens: TokenCache) -> WeComAdapter:
+    """The WeCom adapter for these settings, sharing access tokens through `tokens`."""
+    return WeComAdapter(settings, tokens)

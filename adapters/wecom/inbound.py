@@ -1,0 +1,168 @@
+"""WeCom webhooks: `/wecom/callback` (self-built app, XML) and `/wecom/aibot` (AI bot, JSON).
+
+Both use WeCom's scheme: sha1 signature over (token, timestamp, nonce, ciphertext), AES-256-CBC
+with the EncodingAESKey, and a receive id appended to the plaintext — our CorpID for the app,
+the empty string for the AI bot. `GET` is the URL check (answer the decrypted echostr, exactly);
+`POST` is verified, decrypted, parsed, handed to `Inbox.accept`, and answered with an empty 200
+at once: replies go out later through `message/send` or the message's `response_url`.
+Forged or malformed requests get 403/400 with a short text and nothing is accepted.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+
+from flask import Blueprint, Response, request
+from wechatpy.enterprise import WeChatCrypto
+from wechatpy.enterprise.exceptions import InvalidCorpIdException
+from wechatpy.exceptions import InvalidSignatureException
+
+from adapters.wecom.parse import MalformedPayload, parse_aibot_json, parse_app_xml
+from adapters.wecom.response_urls import ResponseUrls
+from bot.runtime.ports import Inbox
+
+log = logging.getLogger(__name__)
+
+#: WeCom callbacks are a few hundred bytes; anything far larger is not from WeCom.
+MAX_BODY_BYTES = 64 * 1024
+
+_QUERY = ("msg_signature", "timestamp", "nonce")
+
+
+class Rejected(Exception):
+    """A request we refuse: `status` 400/403/404/413 and a short reason (no secrets, no data)."""
+
+    def __init__(self, status: int, reason: str) -> None:
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
+
+
+def _plain(body: str, status: int = 200) -> Response:
+    return Response(body, status=status, mimetype="text/plain")
+
+
+def _query() -> tuple[str, str, str]:
+    values = tuple(request.args.get(name, "") for name in _QUERY)
+    if not all(values):
+        raise Rejected(400, "missing signature parameters")
+    return values  # type: ignore[return-value]
+
+
+def _decrypt(action: Callable[[], str]) -> str:
+    """Run a wechatpy verify/decrypt call and map its failures to rejections."""
+    try:
+        return action()
+    except (InvalidSignatureException, InvalidCorpIdException):
+        raise Rejected(403, "bad signature or receive id") from None
+    except Exception:  # noqa: BLE001 - bad base64/padding/XML/UTF-8 all mean "malformed"
+        raise Rejected(400, "malformed payload") from None
+
+
+def verify_url(crypto: WeChatCrypto) -> str:
+    """The URL check: verify the signature over echostr and return its decrypted text."""
+    signature, timestamp, nonce = _query()
+    # An unencoded "+" in the query arrives as a space; base64 never contains spaces.
+    echostr = request.args.get("echostr", "").replace(" ", "+")
+    if not echostr:
+        raise Rejected(400, "missing echostr")
+    return _decrypt(lambda: crypto.check_signature(signature, timestamp, nonce, echostr))
+
+
+def _body() -> bytes:
+    if (request.content_length or 0) > MAX_BODY_BYTES:
+        raise Rejected(413, "body too large")
+    body = request.get_data(cache=False)
+    if len(body) > MAX_BODY_BYTES:
+        raise Rejected(413, "body too large")
+    return body
+
+
+def decrypt_app_post(crypto: WeChatCrypto) -> str:
+    """The decrypted XML of a self-built app callback."""
+    signature, timestamp, nonce = _query()
+    body = _body()
+    return _decrypt(lambda: crypto.decrypt_message(body, signature, timestamp, nonce))
+
+
+def decrypt_aibot_post(crypto: WeChatCrypto) -> str:
+    """The decrypted JSON text of an AI-bot callback (`{"encrypt": …}` body)."""
+    signature, timestamp, nonce = _query()
+    try:
+        envelope = json.loads(_body())
+        encrypted = envelope["encrypt"]
+    except (ValueError, TypeError, KeyError):
+        raise Rejected(400, "malformed body") from None
+    if not isinstance(encrypted, str) or not encrypted:
+        raise Rejected(400, "malformed body")
+    return _decrypt(
+        lambda: crypto.decrypt_message({"Encrypt": encrypted}, signature, timestamp, nonce)
+    )
+
+
+def _guarded(handler: Callable[[], Response]) -> Response:
+    """Turn a `Rejected` into a short text answer; log it without request data."""
+    try:
+        return handler()
+    except Rejected as rejected:
+        log.warning("WeCom request rejected (%s): %s", rejected.status, rejected.reason)
+        return _plain(rejected.reason, rejected.status)
+
+
+def make_blueprint(
+    inbox: Inbox,
+    app_crypto: WeChatCrypto | None,
+    corp_id: str,
+    aibot_crypto: WeChatCrypto | None,
+    response_urls: ResponseUrls,
+) -> Blueprint:
+    """The Flask routes; an unconfigured side (app or AI bot) answers 404."""
+    blueprint = Blueprint("wecom", __name__)
+
+    def need(crypto: WeChatCrypto | None) -> WeChatCrypto:
+        if crypto is None:
+            raise Rejected(404, "not configured")
+        return crypto
+
+    def app_callback() -> Response:
+        crypto = need(app_crypto)
+        if request.method == "GET":
+            return _plain(verify_url(crypto))
+        try:
+            parsed = parse_app_xml(decrypt_app_post(crypto), corp_id)
+        except MalformedPayload as exc:
+            raise Rejected(400, "malformed message") from exc
+        except PermissionError:
+            raise Rejected(403, "bad signature or receive id") from None
+        if parsed is None:
+            log.debug("WeCom app: ignored a non-text message or event")
+        else:
+            inbox.accept(*parsed)
+        return _plain("")
+
+    def aibot_callback() -> Response:
+        crypto = need(aibot_crypto)
+        if request.method == "GET":
+            return _plain(verify_url(crypto))
+        try:
+            message = parse_aibot_json(decrypt_aibot_post(crypto))
+        except MalformedPayload as exc:
+            raise Rejected(400, "malformed message") from exc
+        if message is None:
+            log.debug("WeCom AI bot: ignored an event or non-text message")
+            return _plain("")
+        # Stored before accept(): a worker may pick the message up the moment it is inserted.
+        incoming = message.incoming
+        response_urls.remember(incoming.chat_id, incoming.message_id, message.response_url)
+        inbox.accept(message.delivery_id, incoming)
+        return _plain("")
+
+    blueprint.add_url_rule(
+        "/wecom/callback", "callback", lambda: _guarded(app_callback), methods=["GET", "POST"]
+    )
+    blueprint.add_url_rule(
+        "/wecom/aibot", "aibot", lambda: _guarded(aibot_callback), methods=["GET", "POST"]
+    )
+    return blueprint

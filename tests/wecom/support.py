@@ -1,0 +1,228 @@
+"""Test doubles for the WeCom adapter: a token cache, a recording inbox, a fake WeCom API.
+
+`FakeWeCom` is a real `ThreadingHTTPServer` on 127.0.0.1 answering like WeCom: `gettoken`,
+`message/send` (42001 for an expired token), the AI bot's `response_url` (one call per URL)
+and the group robot webhook. Tests queue special answers with `answers[path].append(...)`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import threading
+from collections import defaultdict, deque
+from dataclasses import dataclass, field
+from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+import xmltodict
+from wechatpy.crypto import _get_signature
+from wechatpy.enterprise import WeChatCrypto
+from wechatpy.enterprise.crypto import PrpCrypto
+
+from bot.clock import Clock, FakeClock
+from bot.models import Incoming
+
+CORP_ID = "ww1436e0e65a779aee"
+SECRET = "corp-secret-DO-NOT-LOG-7f3a9"
+
+TS, NONCE = "1700000000", "424242"
+
+
+def crypto_for(vectors, receive_id: str) -> WeChatCrypto:
+    return WeChatCrypto(vectors["token"], vectors["encoding_aes_key"], receive_id)
+
+
+def app_request(vectors, plaintext: str, receive_id: str | None = None):
+    """(query, body) of a self-built app callback carrying `plaintext`, as WeCom builds it."""
+    crypto = crypto_for(vectors, vectors["corp_id"] if receive_id is None else receive_id)
+    envelope = xmltodict.parse(crypto.encrypt_message(plaintext, NONCE, TS))["xml"]
+    body = (
+        f"<xml><ToUserName><![CDATA[{vectors['corp_id']}]]></ToUserName>"
+        f"<Encrypt><![CDATA[{envelope['Encrypt']}]]></Encrypt><AgentID>1000002</AgentID></xml>"
+    )
+    query = {"msg_signature": envelope["MsgSignature"], "timestamp": TS, "nonce": NONCE}
+    return query, body
+
+
+def signed(vectors, encrypt: str) -> dict:
+    """Query parameters with a valid signature over an arbitrary `encrypt` value."""
+    signature = _get_signature(vectors["token"], TS, NONCE, encrypt)
+    return {"msg_signature": signature, "timestamp": TS, "nonce": NONCE}
+
+
+def aibot_request(vectors, payload: dict, receive_id: str = ""):
+    """(query, JSON body) of an AI-bot callback carrying `payload`."""
+    key = crypto_for(vectors, receive_id).key
+    encrypt = PrpCrypto(key).encrypt(json.dumps(payload, ensure_ascii=False), receive_id).decode()
+    return signed(vectors, encrypt), {"encrypt": encrypt}
+
+
+class MemoryTokenCache:
+    """`TokenCache` in memory: one lock, so one fetch at a time; refresh 5 min before expiry."""
+
+    def __init__(self, clock: Clock | None = None) -> None:
+        self.clock = clock or FakeClock()
+        self.entries: dict[str, tuple[str, object]] = {}
+        self.lock = threading.Lock()
+
+    def get(self, name, fetch):
+        with self.lock:
+            entry = self.entries.get(name)
+            if entry and self.clock.now() < entry[1]:
+                return entry[0]
+            token, expires_in = fetch()
+            margin = min(300.0, expires_in * 0.1)
+            refresh_at = self.clock.now() + timedelta(seconds=expires_in - margin)
+            self.entries[name] = (token, refresh_at)
+            return token
+
+    def invalidate(self, name, bad_token):
+        with self.lock:
+            if name in self.entries and self.entries[name][0] == bad_token:
+                del self.entries[name]
+
+
+class RecordingInbox:
+    """`Inbox` that records accepted messages and de-duplicates by delivery id."""
+
+    def __init__(self) -> None:
+        self.accepted: list[tuple[str, Incoming]] = []
+        self.calls = 0
+
+    def accept(self, delivery_id: str, message: Incoming) -> bool:
+        self.calls += 1
+        if any(d == delivery_id for d, _ in self.accepted):
+            return False
+        self.accepted.append((delivery_id, message))
+        return True
+
+
+@dataclass
+class Recorded:
+    """One request the fake API received."""
+
+    method: str
+    path: str
+    query: dict[str, str]
+    body: dict = field(default_factory=dict)
+
+
+class FakeWeCom:
+    """A fake WeCom API on 127.0.0.1 (see the module docstring)."""
+
+    def __init__(self, corp_id: str = CORP_ID, secret: str = SECRET) -> None:
+        self.corp_id = corp_id
+        self.secret = secret
+        self.requests: list[Recorded] = []
+        self.answers: dict[str, deque[dict]] = defaultdict(deque)
+        self.valid_tokens: set[str] = set()
+        self.expired_tokens: set[str] = set()
+        self.used_response_codes: set[str] = set()
+        self.gettoken_calls = 0
+        # When set, requests with an expired token wait here until both workers have sent one.
+        self.expired_barrier: threading.Barrier | None = None
+        self._lock = threading.Lock()
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+        self.base = f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    def start(self) -> FakeWeCom:
+        threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        ).start()
+        return self
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def expire(self, token: str) -> None:
+        """From now on `token` is answered with 42001 (expired)."""
+        with self._lock:
+            self.valid_tokens.discard(token)
+            self.expired_tokens.add(token)
+
+    def sent(self, path: str) -> list[Recorded]:
+        return [r for r in self.requests if r.path == path]
+
+    def response_url(self, code: str) -> str:
+        return f"{self.base}/cgi-bin/aibot/response?response_code={code}"
+
+    # --- request handling ---------------------------------------------------------------
+
+    def _handle(self, method: str, path: str, query: dict[str, str], body: dict) -> dict:
+        with self._lock:
+            self.requests.append(Recorded(method, path, query, body))
+        if path == "/cgi-bin/gettoken":
+            return self._gettoken(query)
+        if path == "/cgi-bin/message/send":
+            return self._message_send(query)
+        if path == "/cgi-bin/aibot/response":
+            return self._aibot_response(query)
+        if path == "/cgi-bin/webhook/send":
+            if self.answers[path]:
+                return self.answers[path].popleft()
+            return {"errcode": 0, "errmsg": "ok"}
+        return {"errcode": 404, "errmsg": "unknown path"}
+
+    def _gettoken(self, query: dict[str, str]) -> dict:
+        if query.get("corpid") != self.corp_id or query.get("corpsecret") != self.secret:
+            return {"errcode": 40001, "errmsg": "invalid credential"}
+        with self._lock:
+            self.gettoken_calls += 1
+            token = f"TOKEN-{self.gettoken_calls}"
+            self.valid_tokens.add(token)
+        return {"errcode": 0, "errmsg": "ok", "access_token": token, "expires_in": 7200}
+
+    def _message_send(self, query: dict[str, str]) -> dict:
+        token = query.get("access_token", "")
+        if token in self.expired_tokens:
+            if self.expired_barrier is not None:
+                with contextlib.suppress(threading.BrokenBarrierError):
+                    self.expired_barrier.wait()
+            return {"errcode": 42001, "errmsg": "access_token expired"}
+        if token not in self.valid_tokens:
+            return {"errcode": 40014, "errmsg": "invalid access_token"}
+        path = "/cgi-bin/message/send"
+        if self.answers[path]:
+            return self.answers[path].popleft()
+        with self._lock:
+            count = len(self.sent(path))
+        return {"errcode": 0, "errmsg": "ok", "invaliduser": "", "msgid": f"msg-{count}"}
+
+    def _aibot_response(self, query: dict[str, str]) -> dict:
+        code = query.get("response_code", "")
+        with self._lock:
+            if code in self.used_response_codes:
+                return {"errcode": 40058, "errmsg": "response_code used"}
+            self.used_response_codes.add(code)
+        return {"errcode": 0, "errmsg": "ok"}
+
+    def _handler_class(self):
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def _serve(self, method: str) -> None:
+                parts = urlsplit(self.path)
+                query = {k: v[0] for k, v in parse_qs(parts.query).items()}
+                length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length) if length else b""
+                body = json.loads(raw) if raw else {}
+                answer = json.dumps(fake._handle(method, parts.path, query, body)).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(answer)))
+                self.end_headers()
+                self.wfile.write(answer)
+
+            def do_GET(self) -> None:  # noqa: N802 - http.server naming
+                self._serve("GET")
+
+            def do_POST(self) -> None:  # noqa: N802
+                self._serve("POST")
+
+            def log_message(self, *args) -> None:
+                pass
+
+        return Handler
