@@ -1,0 +1,183 @@
+"""Telegram updates → `Incoming`, and the webhook route that accepts them.
+
+One parser serves both intake modes (webhook and long polling), so both produce identical
+messages. Addressing in groups: a command without a suffix or with OUR `@botname` suffix, a
+mention of `@botname` (stripped from the text), or a reply to one of our messages. A command
+for another bot (`/track@otherbot`) is passed on as not addressed. `/start <payload>` (the
+`t.me/<bot>?start=<waybill>` deep link) becomes `/track <payload>` so the engine only knows one
+tracking command.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import re
+
+from flask import Blueprint, jsonify, request
+from telegram import Chat, Message, MessageEntity, Update, User
+
+from adapters.telegram.bridge import BotBridge, BotIdentity
+from bot.models import Incoming
+from bot.runtime.ports import Inbox
+
+log = logging.getLogger(__name__)
+
+PLATFORM = "telegram"
+WEBHOOK_PATH = "/telegram/webhook"
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+#: Seconds a webhook request waits for the first getMe (started when the routes are built).
+IDENTITY_WAIT = 5.0
+
+_GROUP_TYPES = (Chat.GROUP, Chat.SUPERGROUP)
+
+
+def parse_update(update: Update, me: BotIdentity) -> tuple[str, Incoming] | None:
+    """(delivery id, message) for a text message or a button press; None for anything else."""
+    delivery_id = str(update.update_id)
+    if update.callback_query is not None:
+        incoming = _from_callback(update)
+    elif update.message is not None:
+        incoming = _from_message(update.message, me)
+    else:
+        incoming = None
+    return (delivery_id, incoming) if incoming is not None else None
+
+
+def _from_message(message: Message, me: BotIdentity) -> Incoming | None:
+    user = message.from_user
+    if message.text is None or user is None:
+        return None
+    if user.is_bot and message.sender_chat is None:
+        return None  # other bots; an anonymous group admin posts as a bot *with* sender_chat
+    if message.chat.type not in (Chat.PRIVATE, *_GROUP_TYPES):
+        return None  # channels: the bot only posts there
+    is_group = message.chat.type in _GROUP_TYPES
+    text, addressed = _address(message, me)
+    return Incoming(
+        platform=PLATFORM,
+        chat_id=str(message.chat.id),
+        user_id=str(user.id),
+        message_id=str(message.message_id),
+        text=_start_to_track(text),
+        is_group=is_group,
+        addressed=addressed or not is_group,
+        user_name=_display_name(user),
+        language=_language(user),
+    )
+
+
+def _address(message: Message, me: BotIdentity) -> tuple[str, bool]:
+    """The text with our @-suffix and mentions stripped, and whether it was aimed at us."""
+    text = message.text or ""
+    addressed = False
+    command = _leading_command(message)
+    if command:
+        name, _, target = command[1:].partition("@")
+        if not target or target.lower() == me.username.lower():
+            addressed = True
+            text = f"/{name}{text[len(command) :]}"
+    for entity, value in message.parse_entities([MessageEntity.TEXT_MENTION]).items():
+        if entity.user is not None and entity.user.id == me.id:
+            addressed = True
+            text = text.replace(value, " ", 1)
+    if me.username:
+        mention = re.compile(rf"(?<![\w@])@{re.escape(me.username)}(?!\w)", re.IGNORECASE)
+        text, count = mention.subn(" ", text)
+        addressed = addressed or count > 0
+    replied = message.reply_to_message
+    if replied is not None and replied.from_user is not None and replied.from_user.id == me.id:
+        addressed = True
+    return _tidy(text), addressed
+
+
+def _leading_command(message: Message) -> str | None:
+    """`/cmd@bot` when the message starts with a bot_command entity (not just any `/`)."""
+    for entity in message.entities:
+        if entity.type == MessageEntity.BOT_COMMAND and entity.offset == 0:
+            return message.parse_entity(entity)
+    return None
+
+
+def _tidy(text: str) -> str:
+    """Collapse the gaps a stripped mention leaves, keep the user's line breaks."""
+    lines = [re.sub(r"[ \t]{2,}", " ", line).strip() for line in text.strip().split("\n")]
+    return "\n".join(lines)
+
+
+def _start_to_track(text: str) -> str:
+    """`/start SF123` (a deep link) → `/track SF123`; a bare `/start` stays."""
+    match = re.match(r"^/start\s+(\S.*)$", text, re.DOTALL)
+    return f"/track {match[1]}" if match else text
+
+
+def _from_callback(update: Update) -> Incoming | None:
+    query = update.callback_query
+    assert query is not None
+    carrier = query.message
+    if carrier is None or query.data is None:
+        return None  # inline-mode messages and game buttons are not ours
+    is_group = carrier.chat.type in _GROUP_TYPES
+    return Incoming(
+        platform=PLATFORM,
+        chat_id=str(carrier.chat.id),
+        user_id=str(query.from_user.id),
+        message_id=str(carrier.message_id),
+        text="",
+        is_group=is_group,
+        addressed=True,
+        user_name=_display_name(query.from_user),
+        language=_language(query.from_user),
+        action=query.data,
+        callback_id=query.id,
+    )
+
+
+def _display_name(user: User) -> str:
+    return user.full_name or user.username or str(user.id)
+
+
+def _language(user: User) -> str:
+    """ "zh" unless Telegram says the user's client speaks something else."""
+    code = (user.language_code or "zh").lower()
+    return "zh" if code.startswith("zh") else "en"
+
+
+def verify_secret(header_value: str | None, secret: str | None) -> bool:
+    """Constant-time check of the webhook secret header; no secret configured = reject all."""
+    if not secret or header_value is None:
+        return False
+    return hmac.compare_digest(header_value.encode("utf-8"), secret.encode("utf-8"))
+
+
+def make_blueprint(inbox: Inbox, bridge: BotBridge, secret: str | None) -> Blueprint:
+    """`POST /telegram/webhook`: verify the secret, parse, `inbox.accept`, answer 200 at once."""
+    blueprint = Blueprint("telegram", __name__)
+    if secret:
+        bridge.identity_future()  # getMe now, so the first update does not wait for it
+
+    @blueprint.post(WEBHOOK_PATH)
+    def telegram_webhook():
+        if not verify_secret(request.headers.get(SECRET_HEADER), secret):
+            return jsonify(error="forbidden"), 403
+        data = request.get_json(silent=True)
+        if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
+            return jsonify(error="malformed update"), 400
+        try:
+            me = bridge.identity(IDENTITY_WAIT)
+        except Exception as exc:  # noqa: BLE001 - any failure: let Telegram redeliver later
+            log.warning("telegram getMe failed (%s); asking Telegram to retry", type(exc).__name__)
+            return jsonify(error="bot identity unavailable"), 503
+        try:
+            parsed = parse_update(Update.de_json(data, bridge.bot), me)
+        except (KeyError, TypeError, ValueError, AttributeError):
+            return jsonify(error="malformed update"), 400
+        if parsed is None:
+            log.debug(
+                "telegram update %s ignored (not a text message or button)", data["update_id"]
+            )
+        else:
+            inbox.accept(*parsed)
+        return jsonify(ok=True)
+
+    return blueprint

@@ -1,0 +1,1 @@
+"""Tests of the Telegram adapter (adapters/telegram) against a fake Bot API."""
