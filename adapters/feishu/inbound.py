@@ -1,0 +1,145 @@
+"""The Feishu webhook: verify, decrypt and parse a request, hand it to the inbox, answer at once.
+
+Routes (under `/feishu`): `POST /events` for event subscriptions and `POST /card` for card
+callbacks (`card.action.trigger`); each also answers Feishu's `url_verification` handshake and
+both accept either kind of event, so one URL may serve both settings in the developer console.
+
+Forged or malformed requests get 400/403 and are never accepted; events the bot ignores get 200,
+because any other status makes Feishu retry for hours. Only a failure to record the message
+(the database) answers 500, on purpose: then Feishu's retry is what we want.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Blueprint, Response, jsonify, request
+
+from adapters.feishu.crypto import DecryptError, decrypt, signature_valid
+from adapters.feishu.parse import CARD_ACTION_EVENT, parse_envelope
+from bot.runtime.ports import Inbox
+
+log = logging.getLogger(__name__)
+
+
+class Rejected(Exception):
+    """A request we refuse: `status` 400 (malformed) or 403 (not from Feishu)."""
+
+    def __init__(self, status: int, reason: str) -> None:
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class WebhookSecrets:
+    """The app's Verification Token and Encrypt Key ("" when encryption is off)."""
+
+    verification_token: str
+    encrypt_key: str = ""
+
+
+def open_request(raw: bytes, headers: Mapping[str, str], secrets: WebhookSecrets) -> dict:
+    """Verify and decrypt one webhook body; return the plaintext payload.
+
+    The signature is checked over the raw bytes for every event when an Encrypt Key is set.
+    The URL-verification handshake carries no signature headers; it is authenticated by its
+    token (inside the ciphertext when encrypted), as Feishu and its SDK do.
+    """
+    body = _json_object(raw)
+    if secrets.encrypt_key:
+        if not isinstance(body.get("encrypt"), str):
+            raise Rejected(400, "expected an encrypted body")
+        try:
+            body = _json_object(decrypt(secrets.encrypt_key, body["encrypt"]))
+        except DecryptError as exc:
+            raise Rejected(400, "cannot decrypt body") from exc
+    elif "encrypt" in body:
+        raise Rejected(400, "encrypted body but no Encrypt Key configured")
+    if body.get("type") == "url_verification":
+        _check_token(body.get("token"), secrets)
+        return body
+    if secrets.encrypt_key:
+        _check_signature(raw, headers, secrets.encrypt_key)
+    header = body.get("header")
+    token = header.get("token") if isinstance(header, dict) else body.get("token")
+    _check_token(token, secrets)
+    return body
+
+
+def _json_object(raw: bytes) -> dict[str, Any]:
+    try:
+        value = json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise Rejected(400, "body is not JSON") from exc
+    if not isinstance(value, dict):
+        raise Rejected(400, "body is not a JSON object")
+    return value
+
+
+def _check_signature(raw: bytes, headers: Mapping[str, str], encrypt_key: str) -> None:
+    timestamp = headers.get("X-Lark-Request-Timestamp")
+    nonce = headers.get("X-Lark-Request-Nonce")
+    given = headers.get("X-Lark-Signature")
+    if not (timestamp and nonce and given):
+        raise Rejected(403, "missing signature headers")
+    if not signature_valid(timestamp, nonce, encrypt_key, raw, given):
+        raise Rejected(403, "bad signature")
+
+
+def _check_token(token: object, secrets: WebhookSecrets) -> None:
+    expected = secrets.verification_token.encode("utf-8")
+    given = token.encode("utf-8") if isinstance(token, str) else b""
+    if not expected or not hmac.compare_digest(expected, given):
+        raise Rejected(403, "bad verification token")
+
+
+def make_blueprint(
+    inbox: Inbox, secrets: WebhookSecrets, bot_open_id: Callable[[], str | None]
+) -> Blueprint:
+    """The `/feishu` routes; `bot_open_id()` returns the cached id without any I/O."""
+    blueprint = Blueprint("feishu", __name__, url_prefix="/feishu")
+    if not secrets.verification_token:
+        log.error("feishu: FEISHU_VERIFICATION_TOKEN is not set; every webhook call is refused")
+
+    def handle() -> Response | tuple[Response, int]:
+        raw = request.get_data(cache=False)
+        try:
+            payload = open_request(raw, request.headers, secrets)
+        except Rejected as exc:
+            log.warning("feishu: rejected webhook request: %s", exc.reason)
+            return jsonify(error=exc.reason), exc.status
+        if payload.get("type") == "url_verification":
+            return jsonify(challenge=str(payload.get("challenge") or ""))
+        return _deliver(payload, inbox, bot_open_id)
+
+    blueprint.add_url_rule("/events", "events", handle, methods=["POST"])
+    blueprint.add_url_rule("/card", "card", handle, methods=["POST"])
+    return blueprint
+
+
+def _deliver(
+    payload: dict[str, Any], inbox: Inbox, bot_open_id: Callable[[], str | None]
+) -> Response:
+    """Parse a verified payload and record it; always 200 unless recording fails."""
+    header = payload.get("header") if isinstance(payload.get("header"), dict) else {}
+    is_card = header.get("event_type") == CARD_ACTION_EVENT
+    # A card callback's answer is the card update: `{}` means "leave the card, no toast".
+    answer = jsonify({}) if is_card else jsonify(msg="ok")
+    if payload.get("schema") != "2.0":
+        log.debug("feishu: ignoring a non-2.0 event")
+        return answer
+    try:
+        parsed = parse_envelope(payload, bot_open_id())
+    except (ValueError, KeyError, TypeError) as exc:
+        # Signed by Feishu, so retrying cannot fix it: log and answer 200.
+        log.warning("feishu: malformed %s event: %s", header.get("event_type"), exc)
+        return answer
+    if parsed is not None and not inbox.accept(parsed.delivery_id, parsed.message):
+        log.debug("feishu: duplicate delivery %s", parsed.delivery_id)
+    return answer

@@ -1,0 +1,199 @@
+"""The webhook: vectors posted to a real Flask app, forged and malformed requests, dedup."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from flask import Flask
+
+from adapters.feishu.inbound import WebhookSecrets, make_blueprint
+from bot.models import Incoming
+from tests.feishu.support import (
+    VECTORS,
+    RecordingInbox,
+    card_action_event,
+    mention,
+    message_event,
+    signed_request,
+)
+
+EVENT = VECTORS["event"]
+TRUNCATED = json.dumps({"encrypt": json.loads(EVENT["raw_body"])["encrypt"][:-10]}).encode()
+
+
+def post_vector(client, path="/feishu/events"):
+    return client.post(path, data=EVENT["raw_body"].encode(), headers=EVENT["headers"])
+
+
+def test_vector_event_is_accepted_as_a_group_message_to_the_bot(client, inbox):
+    response = post_vector(client)
+    assert response.status_code == 200
+    assert inbox.accepted == [
+        (
+            "om_msg1",
+            Incoming(
+                platform="feishu",
+                chat_id="oc_chat1",
+                user_id="ou_sender",
+                message_id="om_msg1",
+                text="/sub 天气",
+                is_group=True,
+                addressed=True,
+            ),
+        )
+    ]
+
+
+def test_encrypted_url_verification_answers_the_challenge(client, inbox):
+    body = VECTORS["url_verification"]["raw_body"].encode()
+    for path in ("/feishu/events", "/feishu/card"):
+        response = client.post(path, data=body, content_type="application/json")
+        assert response.status_code == 200
+        assert response.get_json() == VECTORS["url_verification"]["expected_response"]
+    assert inbox.calls == 0
+
+
+def test_plain_url_verification_without_encrypt_key():
+    app = Flask(__name__)
+    secrets = WebhookSecrets(verification_token="test-verification-token")
+    app.register_blueprint(make_blueprint(RecordingInbox(), secrets, lambda: "ou_bot"))
+    plaintext = VECTORS["url_verification"]["plaintext"]
+    response = app.test_client().post("/feishu/events", json=plaintext)
+    assert response.get_json() == {"challenge": "ajls384kdjx98XX"}
+    forged = {**plaintext, "token": "guess"}
+    assert app.test_client().post("/feishu/events", json=forged).status_code == 403
+
+
+def test_plaintext_events_verified_by_token_when_encryption_is_off():
+    app = Flask(__name__)
+    inbox = RecordingInbox()
+    secrets = WebhookSecrets(verification_token="test-verification-token")
+    app.register_blueprint(make_blueprint(inbox, secrets, lambda: "ou_bot"))
+    client = app.test_client()
+    assert client.post("/feishu/events", json=message_event()).status_code == 200
+    assert client.post("/feishu/events", json=message_event(token="nope")).status_code == 403
+    assert [m.text for m in inbox.messages] == ["/sub 天气"]
+
+
+def zero_signature(headers):
+    return {**headers, "X-Lark-Signature": "0" * 64}
+
+
+@pytest.mark.parametrize(
+    ("body", "headers", "status"),
+    [
+        (EVENT["raw_body"].encode(), zero_signature(EVENT["headers"]), 403),
+        (EVENT["raw_body"].encode(), {}, 403),  # no signature headers at all
+        (EVENT["raw_body"].encode() + b" ", EVENT["headers"], 403),  # body changed after signing
+        (b"{not json", EVENT["headers"], 400),
+        (b"[1, 2]", EVENT["headers"], 400),
+        (TRUNCATED, {}, 400),
+        (json.dumps({"encrypt": 42}).encode(), {}, 400),
+        (json.dumps(message_event()).encode(), {}, 400),  # plaintext while a key is set
+    ],
+    ids=["bad-signature", "no-signature", "tampered", "bad-json", "not-object", "truncated",
+         "encrypt-not-str", "unencrypted"],
+)  # fmt: skip
+def test_forged_or_malformed_requests_are_rejected(client, inbox, body, headers, status):
+    response = client.post("/feishu/events", data=body, headers=headers)
+    assert response.status_code == status
+    assert "error" in response.get_json()
+    assert inbox.calls == 0
+
+
+def test_wrong_verification_token_is_rejected_even_when_signed(client, inbox):
+    body, headers = signed_request(message_event(token="someone-elses-token"))
+    assert client.post("/feishu/events", data=body, headers=headers).status_code == 403
+    assert inbox.calls == 0
+
+
+def test_redelivery_with_new_event_id_is_accepted_once(client, inbox):
+    assert post_vector(client).status_code == 200
+    assert post_vector(client).status_code == 200  # exact replay
+    body, headers = signed_request(message_event(event_id="ev-retry-2"))  # same message_id
+    assert client.post("/feishu/events", data=body, headers=headers).status_code == 200
+    assert inbox.calls == 3
+    assert [d for d, _ in inbox.accepted] == ["om_msg1"]
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        message_event(message_type="image"),
+        {**message_event(), "header": {**message_event()["header"], "event_type": "im.chat.x"}},
+        message_event(text="hi") | {"event": {"message": {"message_type": "text"}}},
+    ],
+    ids=["image", "unknown-type", "malformed-event"],
+)
+def test_ignored_events_answer_200_without_accepting(client, inbox, payload):
+    body, headers = signed_request(payload)
+    assert client.post("/feishu/events", data=body, headers=headers).status_code == 200
+    assert inbox.calls == 0
+
+
+def send(client, payload):
+    body, headers = signed_request(payload)
+    assert client.post("/feishu/events", data=body, headers=headers).status_code == 200
+
+
+def test_other_users_mentions_become_names(client, inbox):
+    mentions = [mention("@_user_1", "ou_bot", "MyBot"), mention("@_user_2", "ou_amy", "Amy")]
+    send(client, message_event(text="@_user_1 ask @_user_2  about SF123", mentions=mentions))
+    message = inbox.messages[0]
+    assert (message.text, message.addressed) == ("ask @Amy about SF123", True)
+
+
+def test_group_message_mentioning_someone_else_is_not_addressed(client, inbox):
+    mentions = [mention("@_user_1", "ou_amy", "Amy")]
+    send(client, message_event(text="@_user_1 看看 SF123", mentions=mentions))
+    message = inbox.messages[0]
+    assert (message.text, message.is_group, message.addressed) == ("@Amy 看看 SF123", True, False)
+
+
+def test_lone_surrogates_in_text_are_replaced(client, inbox):
+    send(client, message_event(text="@_user_1 SF1 \ud800"))
+    assert inbox.messages[0].text == "SF1 \ufffd"
+
+
+def test_private_message_is_addressed(client, inbox):
+    send(client, message_event(text="SF1524097970481", chat_type="p2p", mentions=[]))
+    message = inbox.messages[0]
+    assert (message.is_group, message.addressed, message.chat_id) == (False, True, "oc_chat1")
+
+
+def test_card_press_reaches_the_core_as_an_action(client, inbox):
+    body, headers = signed_request(card_action_event("refresh:SF1524097970481"))
+    response = client.post("/feishu/card", data=body, headers=headers)
+    assert (response.status_code, response.get_json()) == (200, {})
+    assert inbox.accepted == [
+        (
+            "card:ev-card-1",
+            Incoming(
+                platform="feishu",
+                chat_id="oc_chat1",
+                user_id="ou_presser",
+                message_id="om_card1",
+                text="",
+                is_group=True,
+                addressed=True,
+                action="refresh:SF1524097970481",
+                callback_id="ev-card-1",
+            ),
+        )
+    ]
+
+
+def test_card_press_with_bad_signature_or_foreign_value(client, inbox):
+    body, headers = signed_request(card_action_event("sub:1"))
+    forged = client.post("/feishu/card", data=body, headers=zero_signature(headers))
+    assert forged.status_code == 403
+    body, headers = signed_request(card_action_event(None))
+    assert client.post("/feishu/card", data=body, headers=headers).get_json() == {}
+    assert inbox.calls == 0
+
+
+def test_bot_identity_fetched_once_at_blueprint_creation(client, fake_api):
+    post_vector(client)
+    post_vector(client)
+    assert len(fake_api.calls("GET", "/open-apis/bot/v3/info")) == 1
