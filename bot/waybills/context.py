@@ -1,7 +1,9 @@
 """Context words around a number: does the message call it a waybill, an order, a phone…?
 
 Events are keyword hits (positive: 运单/单号/快递/tracking…; negative: 订单/手机/电话/身份证/
-卡号/验证码/取件码…) and carrier names typed by the user (via the carrier registry). For each
+卡号/验证码/取件码…) and carrier names typed by the user (via the carrier registry). Negative
+words name a kind of number, not a speaker: "客服：771…" is a waybill typed by an agent, and
+the hotlines agents give are caught by the look-alike rules. For each
 number we look at the text between the previous number and this one (nearest event wins) and
 a few characters after it ("SF…（顺丰）", "774… 申通的", "(UPS ground)").
 """
@@ -56,7 +58,6 @@ _NEGATIVE_WORDS = [
     "手机",
     "电话",
     "座机",
-    "客服",
     "热线",
     "联系人",
     "联系方式",

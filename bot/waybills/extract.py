@@ -1,8 +1,8 @@
 """Find waybill numbers in a chat message and rank their carriers.
 
-Pipeline: fold (NFKC + upper) → mask URLs → tokens → runs of tokens joined by separators →
-for each run, the longest span that is either a blocking look-alike (consumed, never searched
-inside) or matches a carrier rule → score each candidate with the words around it.
+Pipeline: fold (NFKC + upper) → mask URLs → tokens → runs of tokens joined by separators (or
+one line break) → cut each run into numbers, look-alikes (consumed, never searched inside),
+phone tails and leftovers (``segment``) → score each candidate with the words around it.
 """
 
 from __future__ import annotations
@@ -10,11 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.carriers import Registry, default_registry
-from bot.waybills import context, lookalikes, rules
+from bot.waybills import context, lookalikes, segment
 from bot.waybills.normalise import Token, fold, mask_urls, runs, tokenise
 
 REPORT_THRESHOLD = 0.5
-MAX_SPAN_TOKENS = 12
 # A number the user labels with a carrier name but no rule knows ("安能 单号 30…").
 FALLBACK_MIN_LENGTH = 10
 FALLBACK_MAX_LENGTH = 24
@@ -80,70 +79,53 @@ def find_waybills(text: str, registry: Registry | None = None) -> list[Waybill]:
 
 
 def candidate_spans(folded: str, tokens: list[Token]) -> list[Span]:
-    """Longest-first search of each run for look-alikes and rule matches."""
+    """Numbers (rule matches) and fallbacks (unmatched leftovers) of every run, in order."""
     spans: list[Span] = []
     for run in runs(folded, tokens):
-        texts = [t.text for t in run]
-        i = 0
-        while i < len(run):
-            hit = _longest_at(texts, i) if _may_start(texts[i]) else None
-            if hit is None:
-                fallback = _fallback(run[i])
-                if fallback:
-                    spans.append(fallback)
-                i += 1
+        if len(run) == 1:  # most runs: one token, nothing to cut
+            _add_token(spans, run[0])
+            continue
+        cuts = segment.hard_cuts(folded, run)
+        pieces = segment.segment(folded, run, cuts)
+        leftover: list[Token] = []
+        for piece in pieces:
+            if piece.kind == segment.JUNK and not (leftover and cuts[piece.start]):
+                leftover.append(run[piece.start])
                 continue
-            j, matches, lookalike = hit
-            if matches:
-                number = "".join(texts[i:j])
-                spans.append(Span(number, run[i].start, run[j - 1].end, matches, lookalike))
-            i = j
+            _add_fallback(spans, leftover)
+            leftover = [run[piece.start]] if piece.kind == segment.JUNK else []
+            if piece.kind in (segment.WEAK, segment.STRONG):
+                start, end = run[piece.start].start, run[piece.end - 1].end
+                spans.append(Span(piece.number, start, end, piece.matches, piece.lookalike))
+        _add_fallback(spans, leftover)
     return spans
 
 
-def _may_start(token: str) -> bool:
-    """Letter-only groups longer than a prefix (JVGL) cannot begin a number."""
-    return not (token.isalpha() and len(token) > 4)
+def _add_token(spans: list[Span], token: Token) -> None:
+    """A run of one token: a number, a look-alike or a fallback."""
+    if len(token.text) < FALLBACK_MIN_LENGTH or token.text.isalpha():
+        return
+    verdict = segment.judge((token.text,))
+    if verdict is None:
+        _add_fallback(spans, [token])
+    elif verdict[0] != segment.BLOCK:
+        spans.append(Span(token.text, token.start, token.end, verdict[1], verdict[2]))
 
 
-def _longest_at(texts: list[str], i: int):
-    """(end, matches, lookalike) of the longest span from i that blocks or matches, or None."""
-    for j in range(min(len(texts), i + MAX_SPAN_TOKENS), i, -1):
-        groups = texts[i:j]
-        number = "".join(groups)
-        if len(number) > rules.MAX_LENGTH:
-            continue
-        if len(number) < rules.MIN_LENGTH:
-            return None
-        if groups[-1].isalpha() and len(groups[-1]) > 2:
-            continue
-        if number.isalpha():
-            continue
-        lookalike = lookalikes.classify(number, groups)
-        if lookalike and lookalike[1] >= lookalikes.BLOCK:
-            return j, (), lookalike
-        if (
-            len(groups) > 1
-            and groups[0].isalpha()
-            and lookalikes.classify("".join(groups[1:]), groups[1:])
-            == ("mobile", lookalikes.BLOCK)
-        ):
-            continue  # "JDXX 138 1234 5678" is a word and a phone, not a JD waybill
-        matches = rules.match(number)
-        if matches:
-            return j, matches, lookalike
-    return None
+def _add_fallback(spans: list[Span], group: list[Token]) -> None:
+    """Leftover groups typed as one thing, long enough to be some carrier's waybill.
 
-
-def _fallback(token: Token) -> Span | None:
-    """A lone alphanumeric group long enough to be some carrier's waybill."""
-    number = token.text
+    Only a carrier name next to it gets it reported ("安能 单号 30…", "usps 9400 … 00").
+    """
+    if not group:
+        return
+    number = "".join(t.text for t in group)
     digits = sum(ch.isdigit() for ch in number)
     if not FALLBACK_MIN_LENGTH <= len(number) <= FALLBACK_MAX_LENGTH or digits < _MIN_DIGITS:
-        return None
-    if lookalikes.classify(number, [number]):
-        return None
-    return Span(number, token.start, token.end, (), None)
+        return
+    if lookalikes.classify(number, [t.text for t in group]):
+        return
+    spans.append(Span(number, group[0].start, group[-1].end, (), None))
 
 
 def score(

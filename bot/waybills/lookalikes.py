@@ -23,6 +23,7 @@ _HOTLINE = re.compile(r"(?:400|800)\d{7}")
 _AREA_CODE = re.compile(r"0\d{2,3}")
 _YEAR = re.compile(r"(?:19|20)\d{2}")
 _IMEI_TAC = ("01", "35", "86", "99")
+_CLOCK = re.compile(r"(?:[01]\d|2[0-3])[0-5]\d(?:[0-5]\d)?")
 _TIMESTAMP_S = re.compile(r"1[3-9]\d{8}")
 _TIMESTAMP_MS = re.compile(r"1[3-9]\d{11}")
 _DATETIME_14 = re.compile(
@@ -40,10 +41,14 @@ def _is_yymmdd(group: str) -> bool:
 
 
 def _is_date_groups(groups: list[str]) -> bool:
-    """YYYY-MM-DD (or with '.', ' ') possibly followed by more time groups."""
+    """YYYY-MM-DD (or with '.', ' ') possibly followed by time groups (14 30 45, 1430).
+
+    Only time-shaped groups belong to the date: "2026-11-29 771234567890123" is a date and
+    then a waybill, not one long date.
+    """
     if len(groups) < 3 or not _YEAR.fullmatch(groups[0]):
         return False
-    month, day = groups[1], groups[2]
+    month, day, time = groups[1], groups[2], groups[3:]
     return (
         month.isdigit()
         and day.isdigit()
@@ -51,7 +56,15 @@ def _is_date_groups(groups: list[str]) -> bool:
         and len(day) <= 2
         and 1 <= int(month) <= 12
         and 1 <= int(day) <= 31
+        and _is_time_groups(time)
     )
+
+
+def _is_time_groups(groups: list[str]) -> bool:
+    """Nothing, HH MM [SS] in groups of up to 2 digits, or one HHMM[SS] group."""
+    if len(groups) == 1 and len(groups[0]) in (4, 6):
+        return _CLOCK.fullmatch(groups[0]) is not None
+    return len(groups) <= 3 and all(len(g) <= 2 for g in groups)
 
 
 def _is_landline_groups(groups: list[str]) -> bool:

@@ -12,7 +12,8 @@ import unicodedata
 from dataclasses import dataclass
 
 # Characters that may split one number into groups ("SF28 2211 8050 521", "7321-6899-1710-77").
-SEPARATORS = " \t-.\u00b7\u2010\u2011\u2012\u2013\u2212\u30fb"
+# Zero-width characters come along when numbers are copied out of chat apps.
+SEPARATORS = " \t-.\u00b7\u2010\u2011\u2012\u2013\u2014\u2212\u30fb\u200b\u200c\u200d\u2060\ufeff"
 _SEPARATOR_CLASS = "[" + re.escape(SEPARATORS) + "]"
 _SEPARATOR_RUN = re.compile(_SEPARATOR_CLASS + "+")
 _TOKEN = re.compile(r"[A-Z0-9]+")
@@ -23,6 +24,9 @@ _URL = re.compile(
 )
 # Longest gap between two groups of one number: "SF28 2211" or "7713 - 0965".
 MAX_GAP = 3
+# One line break, maybe with spaces around it; a blank line always separates.
+_LINE_BREAK = re.compile(r"[ \t\r]*\n[ \t\r]*")
+MAX_LINE_BREAK_GAP = 5
 _URL_MASK = "\ufffc"
 
 
@@ -57,9 +61,15 @@ def tokenise(folded: str) -> list[Token]:
 
 
 def joinable(folded: str, left: Token, right: Token) -> bool:
-    """True when only a short run of separators (no newline) lies between two tokens."""
+    """True when a short run of separators, or one line break, lies between two tokens.
+
+    A number wrapped onto the next line ("SF138562\n8716739") stays one run; whether the run
+    is cut at the line break is decided by ``segment`` (lines usually hold different things).
+    """
     gap = folded[left.end : right.start]
-    return 0 < len(gap) <= MAX_GAP and _SEPARATOR_RUN.fullmatch(gap) is not None
+    if 0 < len(gap) <= MAX_GAP and _SEPARATOR_RUN.fullmatch(gap) is not None:
+        return True
+    return len(gap) <= MAX_LINE_BREAK_GAP and _LINE_BREAK.fullmatch(gap) is not None
 
 
 def runs(folded: str, tokens: list[Token]) -> list[list[Token]]:
