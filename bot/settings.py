@@ -46,10 +46,13 @@ class Settings(BaseSettings):
 
     # --- subscriptions ---------------------------------------------------------------------
     kuaidi_poller: bool = True
-    kuaidi_poll_min_interval: int = 1800
+    # 15 minutes: the floor that lets out-for-delivery parcels be pushed within ~10 minutes
+    # (bench/polling.py) while transit polls stay hours apart.
+    kuaidi_poll_min_interval: int = 900
     kuaidi_daily_budget: int | None = None
     kuaidi_push_window: float = 5.0
     kuaidi_max_subscriptions: int = 50
+    kuaidi_quiet_hours: str | None = Field(None, description='e.g. "23:00-07:30", China time')
 
     # --- Telegram --------------------------------------------------------------------------
     telegram_bot_token: SecretStr | None = None

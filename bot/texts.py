@@ -157,3 +157,103 @@ def t(key: str, language: str = "zh", **values: object) -> str:
 def is_english(language: str) -> bool:
     """True when replies should be in English."""
     return language.startswith("en")
+
+
+# --- subscriptions
+TEXTS.update(
+    {
+        "sub_created": (
+            "🔔 已订阅 {name}，有新动态我会通知你。",
+            "🔔 Following {name}; I'll tell you when it moves.",
+        ),
+        "sub_updated": ("🔔 已更新订阅 {name}。", "🔔 Updated the subscription to {name}."),
+        "sub_group_note": (
+            "（通知发到本群并 @你）",
+            " (Updates go to this group and mention you.)",
+        ),
+        "sub_milestones_note": (
+            "\n只推送重要节点：揽收、派送、签收和异常。发送 /subscribe 单号 全部 可恢复全部动态。",
+            "\nMilestones only: picked up, out for delivery, delivered, problems. "
+            "/subscribe <number> all brings back every update.",
+        ),
+        "sub_pending_note": (
+            "\n查询服务暂时不可用，稍后我会自动查询并通知你。",
+            "\nThe tracking service is unavailable right now; I'll check again later.",
+        ),
+        "sub_already_final": (
+            "{number} 已经是最终状态，无需订阅。",
+            "{number} has reached its final status; there is nothing left to follow.",
+        ),
+        "sub_cap": (
+            "最多同时订阅 {cap} 个快递。请先用 /unsubscribe 单号 取消不需要的订阅。",
+            "You can follow at most {cap} parcels. Use /unsubscribe <number> to drop one first.",
+        ),
+        "sub_cap_group": (
+            "本群（或你）最多同时订阅 {cap} 个快递。请先用 /unsubscribe 单号 取消不需要的订阅。",
+            "This group (or you) can follow at most {cap} parcels. "
+            "Use /unsubscribe <number> to drop one first.",
+        ),
+        "sub_removed": ("🔕 已取消订阅 {number}。", "🔕 Stopped following {number}."),
+        "sub_not_found": ("没有订阅 {number}。", "{number} is not followed here."),
+        "sub_renamed": ("已把 {number} 的备注改为“{label}”。", "Labelled {number} “{label}”."),
+        "sub_list_empty": (
+            "还没有订阅快递。发送 /subscribe 单号 开始订阅。",
+            "No parcels followed yet. Send /subscribe <number> to follow one.",
+        ),
+        "sub_list_head": (
+            "📋 我的快递（{count} 个订阅中）：",
+            "📋 My parcels ({count} followed):",
+        ),
+        "sub_list_group": (
+            "📋 本群的快递（{count} 个订阅中）：",
+            "📋 This group's parcels ({count} followed):",
+        ),
+        "sub_state_done": ("（已结束）", " (finished)"),
+        "sub_state_stopped": ("（已停止跟踪）", " (no longer checked)"),
+        "sub_state_blocked": ("（已暂停）", " (paused)"),
+        "sub_push": (
+            "🔔 {name}：{emoji} {status}，{count} 条新动态",
+            "🔔 {name}: {emoji} {status}, {count} new update(s)",
+        ),
+        "sub_push_many": ("🔔 {count} 个快递有新动态：", "🔔 {count} parcels have news:"),
+        "sub_stopped_no_record": (
+            "{label} 订阅 3 天了仍没有任何物流记录，已停止自动查询。请确认单号，或稍后重新订阅。",
+            "{label} still has no tracking record after 3 days, so I stopped checking. "
+            "Please check the number, or subscribe again later.",
+        ),
+        "sub_stopped_stale": (
+            "{label} 很久没有新的物流动态了，已停止自动查询。需要时可以重新订阅。",
+            "{label} has not moved for a long time, so I stopped checking. "
+            "Subscribe again if you need to.",
+        ),
+        "sub_stopped_tail": (
+            "{label} 需要正确的手机尾号才能查询，已停止自动查询。"
+            "请重新发送 /subscribe 单号 尾号。",
+            "{label} needs the right phone tail; I stopped checking. "
+            "Send /subscribe <number> <tail> again.",
+        ),
+        "sub_quota_paused": (
+            "⚠️ 查询次数已用完，订阅的自动查询暂停，恢复后会继续通知你（已通知管理员）。",
+            "⚠️ The tracking quota is used up: subscription checks are paused and resume "
+            "when calls work again (the operator has been told).",
+        ),
+        "sub_status": (
+            "📊 运行状态\n今日上游调用：{calls}（本进程；计费 {billed}）\n"
+            "订阅轮询今日：{poller} / 预算 {budget}\n缓存命中率：{rate}\n"
+            "活跃订阅：{active}（{parcels} 个单号，{due} 个待查询）",
+            "📊 Status\nUpstream calls today: {calls} (this process; billed {billed})\n"
+            "Poller calls today: {poller} / budget {budget}\nCache hit rate: {rate}\n"
+            "Active subscriptions: {active} ({parcels} numbers, {due} due)",
+        ),
+        "sub_status_errors": ("上游错误：{errors}", "Upstream errors: {errors}"),
+        "sub_status_quota": (
+            "⚠️ 配额已用完（自 {since}），轮询暂停，下次试探 {until}",
+            "⚠️ Quota exhausted since {since}; polling paused, next probe {until}",
+        ),
+        "sub_status_throttled": (
+            "⚠️ 上游限流（自 {since}），退避至 {until}",
+            "⚠️ Throttled by the upstream since {since}; backing off until {until}",
+        ),
+        "sub_status_ok": ("上游正常。", "Upstream OK."),
+    }
+)

@@ -1,0 +1,369 @@
+"""Poll rounds: claim due numbers, ask the upstream once each, detect changes, queue pushes.
+
+A parcel row is claimed under a lease (`FOR UPDATE SKIP LOCKED` on PostgreSQL; one atomic
+`UPDATE … RETURNING` on SQLite), so any number of workers share the work and never poll one
+number twice; the answer, every follower's change and the next poll time are written in one
+transaction that checks the lease. Quota exhaustion pauses every worker through a shared
+flag (each chat is told once, a probe call now and then tells when calls work again);
+throttling backs off the same way; the daily budget slows the schedule down.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import uuid
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from sqlalchemy import Connection, select, update
+
+from bot.clock import Clock
+from bot.lookup import needs_phone
+from bot.models import Reply, Target
+from bot.storage.db import Database
+from bot.subscriptions.budget import QUOTA, THROTTLED, Health, calls_left, pace_for
+from bot.subscriptions.changes import (
+    Baseline,
+    diff,
+    events_from_json,
+    events_to_json,
+    fingerprint,
+)
+from bot.subscriptions.claims import claim_due, release, write_leased
+from bot.subscriptions.pushes import PushQueue
+from bot.subscriptions.schedule import (
+    STOP_FINAL,
+    Policy,
+    PollState,
+    next_poll_at,
+    stop_reason,
+)
+from bot.subscriptions.schema import (
+    ACTIVE,
+    FINAL,
+    STOPPED,
+    SUB_ACTIVE,
+    SUB_DONE,
+    SUB_STOPPED,
+    subscriptions,
+)
+from bot.texts import t
+from bot.tracking import Status, TrackResult
+from bot.upstream import (
+    PhoneRequired,
+    QuotaExhausted,
+    Throttled,
+    TrackingProvider,
+    UpstreamError,
+)
+
+log = logging.getLogger(__name__)
+
+#: After this many failed polls in a row a round stops: the upstream is down for everyone.
+ROUND_FAILURES = 5
+#: Longest a round's pushes wait in `run_once` (the batching window's upper bound).
+MAX_WAIT = 10.0
+
+
+@dataclass
+class RoundReport:
+    """What one round did."""
+
+    polled: int = 0
+    changes: int = 0
+    pushes: int = 0
+    errors: dict[str, int] = field(default_factory=dict)
+    skipped: str | None = None  # "quota", "throttled", "budget" when the round did not run
+
+
+class _Abort(Exception):
+    """Stop the round (quota exhausted, throttled, upstream down)."""
+
+
+class Poller:
+    """Runs poll rounds against `provider`, pushing through `pushes`."""
+
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        provider: TrackingProvider,
+        pushes: PushQueue,
+        *,
+        min_interval: float = 1800.0,
+        daily_budget: int | None = None,
+        lease_seconds: float = 300.0,
+        batch: int = 20,
+        round_limit: int = 5000,
+        rng: random.Random | None = None,
+        owner: str | None = None,
+    ) -> None:
+        self.db = db
+        self.clock = clock
+        self.provider = provider
+        self.pushes = pushes
+        self.health = Health(db, clock)
+        self.min_interval = float(min_interval)
+        self.daily_budget = daily_budget
+        self.lease_seconds = lease_seconds
+        self.batch = batch
+        self.round_limit = round_limit
+        self.rng = rng or random.Random()
+        self.owner = owner or uuid.uuid4().hex[:12]
+        self._flags_up: set[str] = set()
+
+    # --- entry points ---------------------------------------------------------------------
+    def run_once(self, *, all_numbers: bool = False) -> RoundReport:
+        """`kuaidi-bot poll --once [--all]`: one round, then flush its pushes to the outbox
+        without waiting for the window (the round was the window)."""
+        report = self.run_round(all_numbers=all_numbers)
+        report.pushes += self.pushes.flush(self.clock.now() + timedelta(seconds=MAX_WAIT))
+        return report
+
+    def tick(self) -> RoundReport:
+        """One step of the background loop: a round of due numbers, then due pushes."""
+        report = self.run_round()
+        report.pushes += self.pushes.flush()
+        return report
+
+    def run_forever(self, stop: threading.Event, idle_seconds: float = 2.0) -> None:
+        """The background poller (`KUAIDI_POLLER=1`): tick until `stop` is set."""
+        while not stop.is_set():
+            try:
+                report = self.tick()
+            except Exception:  # noqa: BLE001 - a database hiccup must not end the loop
+                log.exception("poll round failed")
+                report = RoundReport()
+            if report.polled == 0:
+                stop.wait(idle_seconds)
+
+    # --- one round ------------------------------------------------------------------------
+    def run_round(self, *, all_numbers: bool = False) -> RoundReport:
+        """Poll every due number (with `all_numbers`: every non-final one not polled within
+        the minimum interval) once, within the budget and the health flags."""
+        report = RoundReport()
+        now = self.clock.now()
+        limit = self.round_limit
+        self._flags_up: set[str] = set()
+        for name in (QUOTA, THROTTLED):
+            flag = self.health.get(name)
+            if flag is not None:
+                self._flags_up.add(name)
+            if flag is not None and flag.until and now < flag.until and not all_numbers:
+                report.skipped = name
+                return report
+            if flag is not None and name == QUOTA:
+                limit = 1  # probe: does one call work again?
+        used = self.health.calls_today()
+        pace = pace_for(used, self.daily_budget, now)
+        if pace is None:
+            report.skipped = "budget"
+            return report
+        left = calls_left(used, self.daily_budget)
+        if left is not None:
+            limit = min(limit, left)
+        policy = Policy(min_interval=self.min_interval, pace=pace)
+        try:
+            self._round(report, limit, all_numbers, policy)
+        except _Abort as reason:
+            log.warning("poll round stopped: %s", reason)
+        return report
+
+    def _round(self, report: RoundReport, limit: int, all_numbers: bool, policy: Policy):
+        failures_in_row = 0
+        while report.polled < limit:
+            now = self.clock.now()
+            since = now - timedelta(seconds=self.min_interval) if all_numbers else None
+            size = min(self.batch, limit - report.polled)
+            rows = claim_due(self.db, now, size, self.lease_seconds, polled_before=since)
+            if not rows:
+                return
+            for index, row in enumerate(rows):
+                try:
+                    ok = self._poll(row, report, policy)
+                except _Abort:
+                    release(self.db, rows[index:])
+                    raise
+                report.polled += 1
+                failures_in_row = 0 if ok else failures_in_row + 1
+                if failures_in_row >= ROUND_FAILURES:
+                    release(self.db, rows[index + 1 :])
+                    raise _Abort("upstream unavailable")
+
+    # --- one number -----------------------------------------------------------------------
+    def _poll(self, row, report: RoundReport, policy: Policy) -> bool:
+        """Poll one leased parcel; True when the upstream answered."""
+        tail = row.tail
+        if tail is None and needs_phone(row.number, row.carrier):
+            tail = self._follower_tail(row.id)
+        try:
+            result = self.provider.track(row.number, row.vendor_code, tail, fresh=True)
+        except QuotaExhausted as error:
+            self._count(report, error)
+            self._quota_exhausted()
+            raise _Abort("quota exhausted") from None
+        except Throttled as error:
+            self._count(report, error)
+            self._throttled(error)
+            raise _Abort("throttled") from None
+        except PhoneRequired as error:
+            self._count(report, error)
+            self._stop_parcel(row, "sub_stopped_tail")
+            return True
+        except UpstreamError as error:
+            self._count(report, error)
+            self._retry_later(row)
+            return False
+        while self._flags_up:  # calls work again: lower the flags this round found up
+            self.health.clear(self._flags_up.pop())
+        report.changes += self._apply(row, result, policy)
+        return True
+
+    @staticmethod
+    def _count(report: RoundReport, error: UpstreamError) -> None:
+        report.errors[error.kind] = report.errors.get(error.kind, 0) + 1
+
+    def _follower_tail(self, parcel_id: int) -> str | None:
+        query = select(subscriptions.c.tail).where(
+            subscriptions.c.parcel_id == parcel_id, subscriptions.c.tail.is_not(None)
+        )
+        with self.db.engine.connect() as conn:
+            return conn.execute(query.limit(1)).scalar()
+
+    def _apply(self, row, result: TrackResult, policy: Policy) -> int:
+        """Write the answer, each follower's change and the next poll; return changes."""
+        now = self.clock.now()
+        known = {fingerprint(e) for e in _stored_events(row)}
+        fresh = {fingerprint(e) for e in result.events}
+        moved = result.status != Status.QUERY_ERROR and (
+            int(result.status) != row.status or not fresh <= known
+        )
+        # A query-error answer says nothing: keep what we knew.
+        informative = result.status != Status.QUERY_ERROR
+        events = result.events if informative else _stored_events(row)
+        state = PollState(
+            status=result.status if informative else Status.coerce(row.status),
+            created_at=row.created_at,
+            last_event_at=events[0].time if events else None,
+            last_change_at=now if moved else row.last_change_at,
+            last_text=events[0].text if events else "",
+            has_events=bool(events),
+        )
+        reason = stop_reason(state, now, policy)
+        values = {
+            "status": int(state.status),
+            "events": events_to_json(events),
+            "last_event_at": state.last_event_at,
+            "last_change_at": state.last_change_at,
+            "last_polled_at": now,
+            "polls": row.polls + 1,
+            "failures": 0,
+            "lease_until": None,
+            "lease_token": None,
+            "next_poll_at": next_poll_at(state, now, self.rng, policy),
+            "state": ACTIVE if reason is None else FINAL if reason == STOP_FINAL else STOPPED,
+        }
+        with self.db.engine.begin() as conn:
+            if not write_leased(conn, row, values):
+                return 0
+            self.health.count_call(conn)
+            return self._follow_up(conn, row, result, reason, now)
+
+    def _follow_up(self, conn: Connection, row, result: TrackResult, reason, now) -> int:
+        """Diff the answer against every follower's baseline; queue changes; stop if done."""
+        recorded = 0
+        for sub in self._followers(conn, row.id):
+            change, after = diff(Baseline.load(sub.seen_events, sub.seen_status), result)
+            if change is not None and (not sub.milestones_only or change.is_milestone):
+                recorded += self.pushes.record(conn, sub, change, now)
+            values = {"seen_events": after.seen_json(), "seen_status": after.status}
+            if reason is not None:
+                values["state"] = SUB_DONE if reason == STOP_FINAL else SUB_STOPPED
+                if reason != STOP_FINAL:
+                    self._notify(conn, sub, row, f"sub_stopped_{reason}")
+            conn.execute(update(subscriptions).where(subscriptions.c.id == sub.id).values(values))
+        return recorded
+
+    @staticmethod
+    def _followers(conn: Connection, parcel_id: int) -> list:
+        query = select(subscriptions).where(
+            subscriptions.c.parcel_id == parcel_id, subscriptions.c.state == SUB_ACTIVE
+        )
+        return conn.execute(query.order_by(subscriptions.c.id)).all()
+
+    def _notify(self, conn: Connection, sub, row, key: str) -> None:
+        """Tell a follower why polling stopped (once per subscription and parcel episode)."""
+        target = Target(sub.platform, sub.chat_id, sub.user_id, sub.is_group)
+        text = t(key, sub.language, number=row.number, label=sub.label or row.number)
+        reply = Reply(text=text, mention_user=sub.user_id if sub.is_group else None)
+        episode = int(row.created_at.timestamp())
+        key = f"subnote:{sub.id}:{key}:{episode}"
+        self.pushes.outbox.add(conn, target, reply, key, self.clock.now())
+
+    def _stop_parcel(self, row, key: str) -> None:
+        """Stop polling `row` and tell its followers why (the SF phone tail stopped working)."""
+        with self.db.engine.begin() as conn:
+            values = {"state": STOPPED, "lease_until": None, "lease_token": None}
+            if not write_leased(conn, row, {**values, "last_polled_at": self.clock.now()}):
+                return
+            self.health.count_call(conn)
+            for sub in self._followers(conn, row.id):
+                self._notify(conn, sub, row, key)
+                conn.execute(
+                    update(subscriptions)
+                    .where(subscriptions.c.id == sub.id)
+                    .values(state=SUB_STOPPED)
+                )
+
+    def _retry_later(self, row) -> None:
+        """A transient failure: try this number again after a growing delay."""
+        delay = min(7200.0, max(self.min_interval, 600.0 * 2**row.failures))
+        delay *= 1 + self.rng.random() / 5
+        values = {
+            "failures": row.failures + 1,
+            "next_poll_at": self.clock.now() + timedelta(seconds=delay),
+            "last_polled_at": self.clock.now(),
+            "lease_until": None,
+            "lease_token": None,
+        }
+        with self.db.engine.begin() as conn:
+            if write_leased(conn, row, values):
+                self.health.count_call(conn)
+
+    # --- shared health --------------------------------------------------------------------
+    def _quota_exhausted(self) -> None:
+        """Pause polling everywhere; tell each chat with active subscriptions once."""
+        now = self.clock.now()
+        flag = self.health.get(QUOTA)
+        waited = (now - flag.since) if flag else timedelta(0)
+        probe = min(timedelta(hours=6), max(timedelta(minutes=30), waited))
+        flag, _fresh = self.health.raise_flag(QUOTA, now + probe, "quota exhausted")
+        incident = int(flag.since.timestamp())
+        query = (
+            select(subscriptions.c.platform, subscriptions.c.chat_id)
+            .add_columns(subscriptions.c.is_group, subscriptions.c.language)
+            .where(subscriptions.c.state == SUB_ACTIVE)
+            .distinct()
+        )
+        with self.db.engine.begin() as conn:
+            for chat in conn.execute(query).all():
+                target = Target(chat.platform, chat.chat_id, "", chat.is_group)
+                key = f"subquota:{incident}:{chat.platform}:{chat.chat_id}"
+                reply = Reply(text=t("sub_quota_paused", chat.language))
+                self.pushes.outbox.add(conn, target, reply, key, now)
+        self.pushes.outbox.notify()
+
+    def _throttled(self, error: Throttled) -> None:
+        """Back off every worker: retry-after when given, doubling while it persists."""
+        now = self.clock.now()
+        flag = self.health.get(THROTTLED)
+        previous = (flag.until - flag.since).total_seconds() if flag and flag.until else 30.0
+        seconds = min(1800.0, max(float(error.retry_after or 0), previous * 2))
+        self.health.raise_flag(THROTTLED, now + timedelta(seconds=seconds), "throttled")
+
+
+def _stored_events(row) -> tuple:
+    """The timeline kept on the parcel row."""
+    return events_from_json(row.events)

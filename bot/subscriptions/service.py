@@ -1,0 +1,179 @@
+"""The subscription commands the engine routes here (`SubscriptionCommands`), and `/status`.
+
+`/subscribe <number> [tail] [label] [milestones|all]` — the word `milestones` (or 重要) turns
+on "milestones only" (picked up, out for delivery, delivered, problems), `all` (全部) turns it
+off; without either word a repeat subscription keeps its choice. No extra command to route.
+"""
+
+from __future__ import annotations
+
+from bot.lookup import Lookup, Outcome
+from bot.models import Incoming, Reply, Target, target_of
+from bot.render import local_time
+from bot.storage.conversation import ConversationStore
+from bot.subscriptions.budget import QUOTA, THROTTLED, Health
+from bot.subscriptions.pushes import display_name
+from bot.subscriptions.schema import SUB_ACTIVE
+from bot.subscriptions.store import NewSubscription, SubscriptionStore
+from bot.texts import t
+from bot.tracking import Status
+
+MILESTONE_ON = frozenset({"milestones", "milestone", "重要", "仅重要", "只看重要"})
+MILESTONE_OFF = frozenset({"all", "全部", "全部动态"})
+
+
+def split_label(label: str) -> tuple[str, bool | None]:
+    """The label without the milestone words, and the milestone choice they made."""
+    words, choice = [], None
+    for word in label.split():
+        folded = word.lower()
+        if folded in MILESTONE_ON:
+            choice = True
+        elif folded in MILESTONE_OFF:
+            choice = False
+        else:
+            words.append(word)
+    return " ".join(words), choice
+
+
+class SubscriptionService:
+    """Implements the engine's `SubscriptionCommands` protocol."""
+
+    def __init__(
+        self,
+        store: SubscriptionStore,
+        lookup: Lookup,
+        conversations: ConversationStore,
+        health: Health,
+        *,
+        max_subscriptions: int = 50,
+        daily_budget: int | None = None,
+    ) -> None:
+        self.store = store
+        self.lookup = lookup
+        self.conversations = conversations
+        self.health = health
+        self.max_subscriptions = max_subscriptions
+        self.daily_budget = daily_budget
+
+    def subscribe(
+        self, message: Incoming, outcome: Outcome, tail: str | None, label: str
+    ) -> list[Reply]:
+        """Follow `outcome.number` in this chat; the card was already sent by the engine."""
+        language = message.language
+        result = outcome.result
+        if result is not None and result.status.is_final:
+            name = display_name("", outcome.number)
+            return [Reply(text=t("sub_already_final", language, number=name))]
+        self.store.unblock_chat(message.platform, message.chat_id)
+        tail = (
+            tail
+            or self.conversations.tail_for(message.platform, message.user_id, outcome.number)
+            or self.conversations.any_tail_for(outcome.number)
+        )
+        clean, milestones = split_label(label or "")
+        carrier = outcome.carrier
+        new = NewSubscription(
+            number=outcome.number,
+            carrier=carrier,
+            vendor_code=self.lookup.registry.vendor_code(carrier) if carrier else None,
+            tail=tail,
+            label=clean or None,
+            milestones_only=milestones,
+            language=language,
+            result=result,
+        )
+        done = self.store.subscribe(target_of(message), new, self.max_subscriptions)
+        if done == "over_cap":
+            key = "sub_cap_group" if message.is_group else "sub_cap"
+            return [Reply(text=t(key, language, cap=self.max_subscriptions))]
+        name = display_name(clean, outcome.number)
+        text = t("sub_created" if done == "created" else "sub_updated", language, name=name)
+        if message.is_group:
+            text += t("sub_group_note", language)
+        if milestones:
+            text += t("sub_milestones_note", language)
+        if result is None:
+            text += t("sub_pending_note", language)
+        return [Reply(text=text)]
+
+    def unsubscribe(self, message: Incoming, number: str) -> list[Reply]:
+        """Stop following `number` in this chat."""
+        removed = self.store.unsubscribe(message.platform, message.chat_id, number)
+        key = "sub_removed" if removed else "sub_not_found"
+        return [Reply(text=t(key, message.language, number=number))]
+
+    def list(self, message: Incoming) -> list[Reply]:
+        """The chat's parcels with status and label."""
+        language = message.language
+        self.store.unblock_chat(message.platform, message.chat_id)
+        views = self.store.list_chat(message.platform, message.chat_id)
+        if not views:
+            return [Reply(text=t("sub_list_empty", language))]
+        key = "sub_list_group" if message.is_group else "sub_list_head"
+        lines = [t(key, language, count=sum(v.state == SUB_ACTIVE for v in views))]
+        for view in views:
+            status = Status.coerce(view.status)
+            when = f" · {local_time(view.last_event_at)}" if view.last_event_at else ""
+            ended = "" if view.state == SUB_ACTIVE else t(f"sub_state_{view.state}", language)
+            flag = " ⭐" if view.milestones_only else ""
+            lines.append(
+                f"{status.emoji} {display_name(view.label, view.number)} "
+                f"{status.label(language)}{when}{ended}{flag}"
+            )
+            if view.last_text:
+                lines.append(f"    {view.last_text[:60]}")
+        return [Reply(text="\n".join(lines))]
+
+    def rename(self, message: Incoming, number: str, label: str) -> list[Reply]:
+        """Change the label of a followed parcel."""
+        ok = self.store.rename(message.platform, message.chat_id, number, label)
+        key = "sub_renamed" if ok else "sub_not_found"
+        return [Reply(text=t(key, message.language, number=number, label=label[:100]))]
+
+    def is_subscribed(self, message: Incoming, number: str) -> bool:
+        """True when this chat follows `number` (the card's button says unsubscribe)."""
+        return self.store.is_subscribed(message.platform, message.chat_id, number)
+
+    def on_unreachable(self, target: Target) -> None:
+        """The runtime's callback: the chat blocked us, so stop polling for it."""
+        self.store.block_chat(target.platform, target.chat_id)
+
+    def status(self, message: Incoming) -> list[Reply]:
+        """Admins: calls today, cache hit rate, active subscriptions, quota/upstream problems."""
+        language = message.language
+        stats = self.lookup.provider.stats
+        hits, misses = stats.get("cache_hits", 0), stats.get("cache_misses", 0)
+        rate = f"{100 * hits / (hits + misses):.0f}%" if hits + misses else "—"
+        counts = self.store.counts()
+        budget = str(self.daily_budget) if self.daily_budget else "∞"
+        lines = [
+            t(
+                "sub_status",
+                language,
+                calls=stats.get("upstream_calls_today", 0),
+                billed=stats.get("billed_calls", 0),
+                poller=self.health.calls_today(),
+                budget=budget,
+                rate=rate,
+                active=counts.get("subs_active", 0),
+                parcels=counts.get("parcels_active", 0),
+                due=counts.get("parcels_due", 0),
+            )
+        ]
+        errors = {k[7:]: v for k, v in stats.items() if k.startswith("errors_") and v}
+        if errors:
+            lines.append(t("sub_status_errors", language, errors=_pairs(errors)))
+        for name in (QUOTA, THROTTLED):
+            flag = self.health.get(name)
+            if flag is not None:
+                until = local_time(flag.until) if flag.until else "—"
+                since = local_time(flag.since)
+                lines.append(t(f"sub_status_{name}", language, since=since, until=until))
+        if len(lines) == 1 and not errors:
+            lines.append(t("sub_status_ok", language))
+        return [Reply(text="\n".join(lines))]
+
+
+def _pairs(values: dict[str, int]) -> str:
+    return ", ".join(f"{k} {v}" for k, v in sorted(values.items()))

@@ -1,0 +1,134 @@
+"""A whole bot for subscription tests: the real engine, runtime, outbox and poller on a real
+database, the fake upstream over HTTP, and a recording platform `Sender`.
+
+`World.round()` is what a deployment does: one poll round (`Poller.run_once`), then the
+runtime's sender drains the outbox into the recording sender. `World.restart()` builds every
+object again over the same database, like a process restart.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pytest
+
+from bot.assembly import build_core
+from bot.engine import Engine
+from bot.models import Reply, Target
+from bot.runtime.ports import RateLimit, SendLimits, SendResult
+from bot.runtime.runtime import Runtime
+from bot.subscriptions import build_poller, build_subscription_service
+from tests.engine.conftest import Chat
+from tests.fakes.upstream_server import FakeUpstream
+
+YT = "YT1234567890123"
+ZT = "78627000000758"
+ADMIN = "test:admin"
+_GENEROUS = RateLimit(10_000, 1.0)
+
+
+@dataclass
+class Sent:
+    """One message the fake platform accepted."""
+
+    target: Target
+    reply: Reply
+    key: str
+
+
+@dataclass
+class RecordingSender:
+    """A platform `Sender` that records sends; chats in `blocked` refuse for good."""
+
+    platform: str = "test"
+    limits: SendLimits = SendLimits(_GENEROUS, _GENEROUS, _GENEROUS)
+    sent: list[Sent] = field(default_factory=list)
+    blocked: set[str] = field(default_factory=set)
+
+    def send(self, target: Target, reply: Reply, idempotency_key: str) -> SendResult:
+        if target.chat_id in self.blocked:
+            return SendResult(ok=False, permanent=True, error="403 bot was blocked")
+        self.sent.append(Sent(target, reply, idempotency_key))
+        return SendResult(ok=True, message_id=str(len(self.sent)))
+
+    def to(self, chat_id: str) -> list[Sent]:
+        return [s for s in self.sent if s.target.chat_id == chat_id]
+
+
+class World:
+    """Core + subscription service + engine + runtime + poller, over one database."""
+
+    def __init__(self, settings, clock, sender: RecordingSender) -> None:
+        self.settings = settings
+        self.clock = clock
+        self.sender = sender
+        self.core = build_core(settings, clock=clock)
+        self.service = build_subscription_service(settings, self.core)
+        self.engine = Engine(
+            self.core.lookup, subscriptions=self.service, admins=frozenset({ADMIN})
+        )
+        self.runtime = Runtime(
+            self.core.db,
+            self.engine.handle,
+            {"test": sender},
+            clock,
+            worker_threads=0,
+            sender_threads=0,
+            on_unreachable=self.service.on_unreachable,
+        )
+        self.poller = build_poller(settings, self.core, self.runtime.outbox)
+
+    def chat(self, chat_id: str = "c1", user_id: str = "u1", **kw) -> Chat:
+        return Chat(self.engine, chat_id=chat_id, user_id=user_id, **kw)
+
+    def round(self, *, all_numbers: bool = False) -> list[Sent]:
+        """One poll round, then send what it queued; the new sends."""
+        before = len(self.sender.sent)
+        self.report = self.poller.run_once(all_numbers=all_numbers)
+        self.runtime.send_pending()
+        return self.sender.sent[before:]
+
+    def advance_and_round(self, hours: float) -> list[Sent]:
+        """Move the clock past the parcel's next poll time (in steps) and run rounds."""
+        sent: list[Sent] = []
+        steps = max(1, int(hours * 2))
+        for _ in range(steps):
+            self.clock.advance(hours * 3600 / steps)
+            sent += self.round()
+        return sent
+
+    def restart(self) -> World:
+        """New objects over the same database (the recording platform survives)."""
+        self.close()
+        return World(self.settings, self.clock, self.sender)
+
+    def close(self) -> None:
+        self.core.close()
+
+
+@pytest.fixture
+def upstream():
+    with FakeUpstream() as server:
+        yield server
+
+
+@pytest.fixture
+def make_world(upstream, db_url, clock, tmp_path):
+    """Build a World with optional setting overrides; closed after the test."""
+    worlds: list[World] = []
+
+    def make(**overrides) -> World:
+        values = {"database_url": db_url, "data_dir": tmp_path, "kuaidi_retries": 0}
+        settings = upstream.settings(**{**values, **overrides})
+        world = World(settings, clock, RecordingSender())
+        worlds.append(world)
+        return world
+
+    yield make
+    for world in worlds:
+        world.close()
+
+
+@pytest.fixture
+def world(make_world) -> World:
+    return make_world()
