@@ -1,4 +1,5 @@
-"""`kuaidi-bot` command line: run, console, worker, detect, carriers sync, and platform tools.
+"""`kuaidi-bot` command line: run, console, worker, poll, detect, carriers sync, check, and
+the Telegram webhook tools.
 
 `run` serves everything configured in one process; with no platform configured it opens the
 console chat (demo data when no AppCode is set).
@@ -23,49 +24,70 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 2
     settings = Settings()
-    _configure_logging(settings, quiet=args.command in ("console", "detect"))
+    configure_logging(settings, quiet=args.command in ("console", "detect"))
     return int(args.func(settings, args) or 0)
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kuaidi-bot", description=__doc__)
     sub = parser.add_subparsers(dest="command")
-    sub.add_parser("run", help="serve every configured platform (console if none)").set_defaults(
-        func=cmd_run
-    )
-    sub.add_parser("console", help="chat with the bot in this terminal").set_defaults(
-        func=cmd_console
-    )
-    sub.add_parser("detect", help="JSON lines in, detected waybills out").set_defaults(
-        func=cmd_detect
-    )
+    simple = {
+        "run": (cmd_run, "serve every configured platform (console if none)"),
+        "console": (cmd_console, "chat with the bot in this terminal"),
+        "detect": (cmd_detect, "JSON lines in, detected waybills out"),
+        "check": (cmd_check, "check the configuration and the upstream AppCode"),
+    }
+    for name, (func, help_text) in simple.items():
+        sub.add_parser(name, help=help_text).set_defaults(func=func)
+    worker = sub.add_parser("worker", help="process inbox, outbox and polls (scale-out)")
+    worker.add_argument("--intake", action="store_true", help="also run long polling intakes")
+    worker.set_defaults(func=cmd_worker)
+    poll = sub.add_parser("poll", help="subscription polling")
+    poll.add_argument("--once", action="store_true", required=True, help="one round, then exit")
+    poll.add_argument("--all", action="store_true", help="every followed, unfinished number")
+    poll.set_defaults(func=cmd_poll)
     carriers = sub.add_parser("carriers", help="carrier registry tools")
     carriers_sub = carriers.add_subparsers(dest="carriers_command", required=True)
     carriers_sub.add_parser("sync", help="refresh from the upstream carrier list").set_defaults(
         func=cmd_carriers_sync
     )
+    telegram = sub.add_parser("telegram", help="Telegram tools")
+    telegram_sub = telegram.add_subparsers(dest="telegram_command", required=True)
+    for name in ("set-webhook", "delete-webhook", "set-commands"):
+        telegram_sub.add_parser(name).set_defaults(func=cmd_telegram, action=name)
     return parser
 
 
-def _configure_logging(settings: Settings, *, quiet: bool) -> None:
-    level = logging.WARNING if quiet else getattr(logging, settings.log_level.upper(), 20)
-    logging.basicConfig(
-        level=level, format="%(asctime)s %(levelname)s %(name)s %(message)s", stream=sys.stderr
-    )
-    # httpx logs every request URL at INFO; URLs can carry secrets (WeCom's gettoken).
+def configure_logging(settings: Settings, *, quiet: bool = False) -> None:
+    """key=value logs with delivery ids; configured secrets are masked in every line."""
+    from bot.runtime.logs import configure_logging as install
+
+    secrets = [
+        value.get_secret_value()
+        for value in settings.__dict__.values()
+        if hasattr(value, "get_secret_value") and value.get_secret_value()
+    ]
+    install("WARNING" if quiet else settings.log_level, secrets)
+    # httpx logs every request URL at INFO; some URLs carry secrets (WeCom's gettoken).
     logging.getLogger("httpx").setLevel(logging.WARNING)
 
 
 def cmd_console(settings: Settings, args: argparse.Namespace) -> int:
-    """Open the console chat on the configured (or demo) provider."""
-    from adapters.console import run_console
-    from bot.assembly import build_core
+    """The console chat, with subscriptions: pushes are printed between prompts."""
+    from adapters.assembly import build_application
+    from adapters.console import PLATFORM, USER_ID, ConsoleSender, run_console
 
-    core = build_core(settings)
+    sender = ConsoleSender(sys.stdout)
+    # Whoever sits at the console operates the bot: /status is theirs.
+    settings.admin_users = ",".join(filter(None, [settings.admin_users, f"{PLATFORM}:{USER_ID}"]))
+    app = build_application(
+        settings, worker_threads=0, extra_senders={PLATFORM: sender}, adapters=[]
+    )
+    app.start(intake=False)
     try:
-        return run_console(core.engine, demo=settings.demo)
+        return run_console(app.core.engine, demo=settings.demo, sender=sender)
     finally:
-        core.close()
+        app.stop()
 
 
 def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
@@ -78,32 +100,94 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     return serve_all(settings)
 
 
+def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
+    """A worker process: inbox, outbox, the poller (unless KUAIDI_POLLER=0)."""
+    from adapters.assembly import build_application, check_upstream
+    from bot.runtime.runtime import run_worker_forever
+
+    app = build_application(settings)
+    if not check_upstream(app.core):
+        return 2
+    if args.intake:
+        for adapter in app.adapters:
+            adapter.start_intake(app.runtime.inbox)
+    if settings.kuaidi_poller:
+        from bot.subscriptions import start_poller_thread
+
+        start_poller_thread(app.poller, app.stop_event)
+    try:
+        run_worker_forever(app.runtime, app.stop_event)
+    finally:
+        app.stop()
+    return 0
+
+
+def cmd_poll(settings: Settings, args: argparse.Namespace) -> int:
+    """One poll round; its pushes go to the outbox for the running process to send."""
+    from adapters.assembly import build_application
+
+    app = build_application(settings, worker_threads=0, sender_threads=0, adapters=[])
+    try:
+        report = app.poller.run_once(all_numbers=args.all)
+    finally:
+        app.core.close()
+    print(report)
+    return 0
+
+
+def cmd_check(settings: Settings, args: argparse.Namespace) -> int:
+    """Open the database and probe the upstream for configuration errors."""
+    from adapters.assembly import build_application, check_upstream
+
+    app = build_application(settings, worker_threads=0, sender_threads=0, adapters=[])
+    try:
+        ok = app.core.db.ping() and check_upstream(app.core)
+    finally:
+        app.core.close()
+    print("ok" if ok else "configuration problem: see the log above")
+    return 0 if ok else 2
+
+
 def cmd_detect(settings: Settings, args: argparse.Namespace) -> int:
     """`{"text": …}` JSON lines on stdin → `{"found": […]}` JSON lines on stdout."""
     from bot.waybills.cli import detect_stream
 
-    return detect_stream(sys.stdin, sys.stdout)
+    detect_stream(sys.stdin, sys.stdout)
+    return 0
 
 
 def cmd_carriers_sync(settings: Settings, args: argparse.Namespace) -> int:
     """Page through the upstream carrier list and save it over the shipped registry."""
-    from bot.carriers.sync import sync_registry
-
     from bot.assembly import carriers_override_path
+    from bot.carriers.sync import sync_registry
     from bot.upstream import NotConfigured, UpstreamError, build_provider
 
     provider = build_provider(settings)
     path = carriers_override_path(settings)
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
-        count = sync_registry(lambda page: provider.carriers(page=page), path)
+        report = sync_registry(lambda page: provider.carriers(page=page), path)
     except NotConfigured:
         print("KUAIDI_CARRIERS_PATH is not set: nothing to sync from.", file=sys.stderr)
         return 1
     except UpstreamError as error:
         print(f"carrier sync failed: {error}", file=sys.stderr)
         return 1
-    print(f"synced {count} carriers into {path}")
+    print(f"synced into {path}: {report}")
+    return 0
+
+
+def cmd_telegram(settings: Settings, args: argparse.Namespace) -> int:
+    """`telegram set-webhook | delete-webhook | set-commands`."""
+    from adapters.telegram import delete_webhook, set_commands, set_webhook
+
+    action = {"set-webhook": set_webhook, "delete-webhook": delete_webhook}
+    action["set-commands"] = set_commands
+    try:
+        print(action[args.action](settings))
+    except (ValueError, RuntimeError) as error:
+        print(f"telegram {args.action} failed: {error}", file=sys.stderr)
+        return 1
     return 0
 
 

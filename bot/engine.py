@@ -42,6 +42,11 @@ class Engine:
         self.subscriptions = subscriptions
         self.commands = CommandHandlers(self, lookup.registry, subscriptions, admins)
 
+    def attach_subscriptions(self, subscriptions: SubscriptionCommands) -> None:
+        """Plug in the subscriptions service (built after the engine: it needs the outbox)."""
+        self.subscriptions = subscriptions
+        self.commands.subscriptions = subscriptions
+
     def handle(self, message: Incoming) -> list[Reply]:
         """All replies to `message` (possibly none). Never raises."""
         try:
@@ -145,8 +150,9 @@ class Engine:
 
     def _result_reply(self, message: Incoming, outcome: Outcome) -> Reply:
         language = message.language
-        buttons = self.card_buttons(message, outcome.number)
         result = outcome.result
+        final = result is not None and result.status.is_final
+        buttons = self.card_buttons(message, outcome.number, final)
         if result is not None and result.status == Status.NO_RECORD and not result.events:
             name = self.lookup.carrier_name(outcome.carrier)
             prefix = f"{name} " if name else ""
@@ -154,14 +160,19 @@ class Engine:
             return Reply(text=text, buttons=buttons)
         return Reply(card=self.lookup.card(outcome, language), buttons=buttons)
 
-    def card_buttons(self, message: Incoming, number: str) -> tuple[Button, ...]:
-        """Subscribe (or unsubscribe) and refresh, under every tracking card."""
+    def card_buttons(
+        self, message: Incoming, number: str, final: bool = False
+    ) -> tuple[Button, ...]:
+        """Subscribe (or unsubscribe) and refresh, under every tracking card; a delivered
+        parcel has nothing left to follow, so it gets no subscribe button."""
         language = message.language
         refresh = Button(t("btn_refresh", language), f"refresh:{number}")
         if self.subscriptions is None:
             return (refresh,)
         if self.subscriptions.is_subscribed(message, number):
             return (Button(t("btn_unsubscribe", language), f"unsub:{number}"), refresh)
+        if final:
+            return (refresh,)
         return (Button(t("btn_subscribe", language), f"sub:{number}"), refresh)
 
     def _ask_tail(self, message: Incoming, missing: list[Outcome], then: dict | None) -> Reply:

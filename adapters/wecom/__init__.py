@@ -16,9 +16,11 @@ from wechatpy.enterprise import WeChatCrypto
 
 from adapters.wecom.client import WeComApi
 from adapters.wecom.inbound import make_blueprint
+from adapters.wecom.parse import AIBOT_CHAT_PREFIX
 from adapters.wecom.response_urls import ResponseUrls, TokenCacheResponseUrls
 from adapters.wecom.sender import WeComSender
 from bot.clock import Clock
+from bot.models import Incoming
 from bot.runtime.ports import Inbox, TokenCache
 from bot.settings import Settings
 
@@ -67,6 +69,12 @@ class WeComAdapter:
         if not (token and key):
             return None
         return WeChatCrypto(token, key, "")  # the AI bot's receive id is empty
+
+    @staticmethod
+    def one_reply_for(message: Incoming) -> bool:
+        """True for AI-bot messages: their `response_url` answers once, so the runtime merges
+        the engine's replies into one (groups reach us only through the AI bot)."""
+        return message.is_group or message.chat_id.startswith(AIBOT_CHAT_PREFIX)
 
     def blueprint(self, inbox: Inbox) -> Blueprint:
         """Routes `/wecom/callback` (self-built app) and `/wecom/aibot` (AI bot)."""

@@ -35,7 +35,7 @@ def claim_due(
     free = or_(parcels.c.lease_until.is_(None), parcels.c.lease_until < now)
     cond = and_(parcels.c.state == ACTIVE, free)
     if polled_before is not None:
-        polled = or_(parcels.c.last_polled_at.is_(None), parcels.c.last_polled_at <= polled_before)
+        polled = or_(parcels.c.last_polled_at.is_(None), parcels.c.last_polled_at < polled_before)
         cond = and_(cond, polled)
     else:
         cond = and_(cond, parcels.c.next_poll_at <= now)

@@ -173,11 +173,13 @@ class Poller:
 
     def _round(self, report: RoundReport, limit: int, all_numbers: bool, policy: Policy):
         failures_in_row = 0
+        # Cut-offs fixed at the round's start: a number polled in this round is never due
+        # again within it, even with a zero minimum interval.
+        started = self.clock.now()
+        since = started - timedelta(seconds=self.min_interval) if all_numbers else None
         while report.polled < limit:
-            now = self.clock.now()
-            since = now - timedelta(seconds=self.min_interval) if all_numbers else None
             size = min(self.batch, limit - report.polled)
-            rows = claim_due(self.db, now, size, self.lease_seconds, polled_before=since)
+            rows = claim_due(self.db, started, size, self.lease_seconds, polled_before=since)
             if not rows:
                 return
             for index, row in enumerate(rows):

@@ -1,0 +1,61 @@
+"""`kuaidi-bot run` with platforms configured: everything in one process under gunicorn.
+
+One gunicorn worker process (threads serve the webhooks) hosts the whole bot: after the fork
+it builds the application and starts the runtime's worker and sender threads, the platforms'
+intakes (long polling, Feishu long connection) and the subscription poller. With SQLite this
+is the whole deployment; for scale-out see the README (web under gunicorn + `worker`s).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from gunicorn.app.base import BaseApplication
+
+from adapters.assembly import Application, build_application, check_upstream
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+class OneProcess(BaseApplication):
+    """A gunicorn app whose single worker runs the bot and serves its webhooks."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.application: Application | None = None
+        super().__init__()
+
+    def load_config(self) -> None:
+        """One worker (the bot's threads live in it), threads for concurrent webhooks."""
+        for key, value in {
+            "bind": f"0.0.0.0:{self.settings.port}",
+            "workers": 1,
+            "worker_class": "gthread",
+            "threads": 8,
+            "timeout": 30,
+            "graceful_timeout": 20,
+            "worker_exit": self._on_exit,
+        }.items():
+            self.cfg.set(key, value)
+
+    def load(self):
+        """Build and start the bot inside the worker process; return its WSGI app."""
+        self.application = build_application(self.settings)
+        self.application.start()
+        return self.application.flask
+
+    def _on_exit(self, _server, _worker) -> None:
+        if self.application is not None:
+            self.application.stop()
+
+
+def serve_all(settings: Settings) -> int:
+    """Check the upstream configuration, then serve until stopped."""
+    probe = build_application(settings, worker_threads=0, sender_threads=0, adapters=[])
+    healthy = check_upstream(probe.core)
+    probe.core.close()
+    if not healthy:
+        return 2
+    OneProcess(settings).run()
+    return 0

@@ -1,0 +1,214 @@
+"""The durable inbox: verified deliveries recorded once, then claimed and worked by workers.
+
+`accept` is the only thing the webhook path does (one INSERT that ignores a repeated
+`(platform, delivery_id)`). Workers `claim` rows under a lease, and `complete` writes the
+replies to the outbox and marks the row done in one transaction, so a reply exists exactly
+when its message is done. Failures are retried with backoff, then parked with their error.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import and_, func, select, update
+
+from bot.clock import Clock
+from bot.models import Incoming, Reply, target_of
+from bot.runtime.leases import Claim, LeaseLost, claim_rows, eligible, finish_row, insert_new
+from bot.runtime.logs import bind_delivery
+from bot.runtime.metrics import Metrics
+from bot.runtime.outbox import DurableOutbox
+from bot.runtime.schema import DONE, PARKED, PENDING, inbox
+from bot.runtime.unreachable import UnreachableTargets
+from bot.storage.db import Database
+
+log = logging.getLogger(__name__)
+
+#: How often a claimer looks for rows abandoned on their last attempt (not on every poll).
+SWEEP_INTERVAL = timedelta(seconds=5)
+#: Longest error text kept on a row (the rest is in the log).
+ERROR_CHARS = 2000
+
+
+@dataclass(frozen=True)
+class InboxItem:
+    """A claimed inbox row: the message, and the claim that lets a worker finish it."""
+
+    row_id: int
+    platform: str
+    delivery_id: str
+    message: Incoming
+    attempts: int
+    token: str
+
+
+def retry_delay(attempts: int) -> float:
+    """Seconds before retrying after the `attempts`-th failure: 2, 4, 8 … capped at 5 min."""
+    return float(min(300, 2**attempts))
+
+
+class DurableInbox:
+    """The database-backed `Inbox` port plus the worker's side of it."""
+
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        metrics: Metrics,
+        outbox: DurableOutbox,
+        unreachable: UnreachableTargets,
+        *,
+        max_attempts: int = 3,
+        on_accept: Callable[[], None] | None = None,
+    ) -> None:
+        self.db = db
+        self.clock = clock
+        self.metrics = metrics
+        self.outbox = outbox
+        self.unreachable = unreachable
+        self.max_attempts = max_attempts
+        self._on_accept = on_accept
+        self._next_sweep = datetime.min.replace(tzinfo=UTC)
+
+    def accept(self, delivery_id: str, message: Incoming) -> bool:
+        """Record the message under (message.platform, delivery_id); False if seen before."""
+        now = self.clock.now()
+        values = {
+            "platform": message.platform,
+            "delivery_id": delivery_id,
+            "chat_key": f"{message.platform}:{message.chat_id}",
+            "payload": json.dumps(asdict(message), ensure_ascii=False),
+            "status": PENDING,
+            "available_at": now,
+            "attempts": 0,
+            "received_at": now,
+        }
+        with self.db.engine.begin() as conn:
+            inserted = insert_new(conn, inbox, values)
+        if inserted:
+            self.metrics.inc("inbound", platform=message.platform)
+            if self._on_accept is not None:
+                self._on_accept()
+        else:
+            self.metrics.inc("duplicates", platform=message.platform)
+            with bind_delivery(message.platform, delivery_id):
+                log.info("duplicate delivery dropped")
+        return inserted
+
+    def claim(self, owner: str, limit: int, lease_seconds: float) -> list[InboxItem]:
+        """Claim up to `limit` due rows (one per chat) for `lease_seconds`."""
+        claim = Claim.new(owner, self.clock.now(), lease_seconds)
+        condition = and_(
+            eligible(inbox, "chat_key", claim.now), inbox.c.attempts < self.max_attempts
+        )
+        with self.db.engine.begin() as conn:
+            if claim.now >= self._next_sweep:
+                self._park_exhausted(conn, claim)
+                self._next_sweep = claim.now + SWEEP_INTERVAL
+            rows = claim_rows(
+                conn, inbox, condition, claim, limit, {"attempts": inbox.c.attempts + 1}
+            )
+        return [
+            InboxItem(
+                row.id,
+                row.platform,
+                row.delivery_id,
+                Incoming(**json.loads(row.payload)),
+                row.attempts,
+                row.claim_token,
+            )
+            for row in rows
+        ]
+
+    def _park_exhausted(self, conn, claim: Claim) -> None:
+        """Park rows whose last allowed attempt was abandoned (the worker died mid-way)."""
+        stmt = (
+            update(inbox)
+            .where(
+                inbox.c.status == PENDING,
+                inbox.c.available_at <= claim.now,
+                inbox.c.attempts >= self.max_attempts,
+            )
+            .values(
+                status=PARKED,
+                finished_at=claim.now,
+                last_error=func.coalesce(inbox.c.last_error, "abandoned: lease expired"),
+            )
+        )
+        if conn.execute(stmt).rowcount:
+            log.warning("parked inbox rows abandoned after %d attempts", self.max_attempts)
+
+    def extend(self, items: Sequence[InboxItem], lease_seconds: float) -> int:
+        """Renew the leases of rows still being worked on; return how many were renewed."""
+        if not items:
+            return 0
+        until = self.clock.now() + timedelta(seconds=lease_seconds)
+        stmt = (
+            update(inbox)
+            .where(
+                inbox.c.id.in_([i.row_id for i in items]),
+                inbox.c.claim_token.in_({i.token for i in items}),
+                inbox.c.status == PENDING,
+            )
+            .values(available_at=until)
+        )
+        with self.db.engine.begin() as conn:
+            return conn.execute(stmt).rowcount
+
+    def complete(self, item: InboxItem, replies: Sequence[Reply]) -> None:
+        """Enqueue the replies and mark the row done, atomically; LeaseLost if taken over."""
+        target = target_of(item.message)
+        now = self.clock.now()
+        with self.db.engine.begin() as conn:
+            for index, reply in enumerate(replies):
+                key = f"{item.platform}:{item.delivery_id}:{index}"
+                self.outbox.add(conn, target, reply, key, now)
+            # A chat that writes to us is reachable again.
+            self.unreachable.clear_in(conn, target)
+            if not finish_row(conn, inbox, item.row_id, item.token, status=DONE, finished_at=now):
+                raise LeaseLost(f"inbox row {item.row_id} was taken over")
+        self.outbox.notify()
+
+    def fail(self, item: InboxItem, error: str) -> bool:
+        """Schedule a retry, or park the row after `max_attempts`; True when parked."""
+        now = self.clock.now()
+        error = error[:ERROR_CHARS]
+        if item.attempts >= self.max_attempts:
+            values = {"status": PARKED, "finished_at": now, "last_error": error}
+        else:
+            later = now + timedelta(seconds=retry_delay(item.attempts))
+            values = {"available_at": later, "last_error": error}
+        with self.db.engine.begin() as conn:
+            finish_row(conn, inbox, item.row_id, item.token, **values)
+        parked = values.get("status") == PARKED
+        if parked:
+            self.metrics.inc("inbox_parked", platform=item.platform)
+        return parked
+
+    def counts(self) -> dict[str, int]:
+        """Rows per status (for /metrics)."""
+        query = select(inbox.c.status, func.count()).group_by(inbox.c.status)
+        with self.db.engine.connect() as conn:
+            return {status: n for status, n in conn.execute(query)}
+
+    def oldest_pending_age(self) -> float:
+        """Seconds the oldest pending delivery has waited (0 when none)."""
+        query = select(func.min(inbox.c.received_at)).where(inbox.c.status == PENDING)
+        with self.db.engine.connect() as conn:
+            oldest = conn.execute(query).scalar()
+        if oldest is None:
+            return 0.0
+        if oldest.tzinfo is None:  # min() bypasses the column type on some backends
+            oldest = oldest.replace(tzinfo=self.clock.now().tzinfo)
+        return max(0.0, (self.clock.now() - oldest).total_seconds())
+
+    def purge(self, older_than_seconds: float) -> int:
+        """Delete finished rows older than the platforms' re-delivery windows."""
+        cutoff = self.clock.now() - timedelta(seconds=older_than_seconds)
+        stmt = inbox.delete().where(inbox.c.status == DONE, inbox.c.finished_at < cutoff)
+        with self.db.engine.begin() as conn:
+            return conn.execute(stmt).rowcount

@@ -1,0 +1,159 @@
+"""The durable outbox: replies and pushes waiting to be sent, exactly once per key.
+
+Rows are enqueued by the worker (in the transaction that finishes an inbox row) and by the
+subscription poller (`enqueue`). The sender claims the head row of each chat, so a chat's
+messages leave in order, and finishes it as sent, rescheduled or parked.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import Connection, func, select
+
+from bot.clock import Clock
+from bot.models import Reply, Target, reply_from_dict, reply_to_dict
+from bot.runtime.leases import Claim, claim_rows, eligible, finish_row, insert_new
+from bot.runtime.metrics import Metrics
+from bot.runtime.schema import PARKED, PENDING, SENT, outbox
+from bot.storage.db import Database
+
+#: Longest error text kept on a row.
+ERROR_CHARS = 2000
+
+
+@dataclass(frozen=True)
+class OutboxItem:
+    """A claimed outbox row."""
+
+    row_id: int
+    target: Target
+    reply: Reply
+    idempotency_key: str
+    attempts: int
+    token: str
+    created_at: datetime
+
+
+class DurableOutbox:
+    """Enqueue, claim and finish outbox rows."""
+
+    def __init__(self, db: Database, clock: Clock, metrics: Metrics) -> None:
+        self.db = db
+        self.clock = clock
+        self.metrics = metrics
+        # Set when rows were added in this process, so an idle sender wakes at once.
+        self.wakeup = threading.Event()
+
+    def enqueue(self, target: Target, reply: Reply, idempotency_key: str) -> bool:
+        """Queue `reply` for `target`; False when `idempotency_key` was already enqueued."""
+        with self.db.engine.begin() as conn:
+            added = self.add(conn, target, reply, idempotency_key, self.clock.now())
+        if added:
+            self.notify()
+        return added
+
+    def add(self, conn: Connection, target: Target, reply: Reply, key: str, now: datetime) -> bool:
+        """Insert a row inside the caller's transaction; False if the key exists."""
+        values = {
+            "idempotency_key": key,
+            "platform": target.platform,
+            "chat_id": target.chat_id,
+            "user_id": target.user_id,
+            "is_group": target.is_group,
+            "target_key": f"{target.platform}:{target.chat_id}",
+            "payload": json.dumps(reply_to_dict(reply), ensure_ascii=False),
+            "status": PENDING,
+            "available_at": now,
+            "attempts": 0,
+            "created_at": now,
+        }
+        return insert_new(conn, outbox, values)
+
+    def notify(self) -> None:
+        """Wake this process's sender threads."""
+        self.wakeup.set()
+
+    def claim(self, owner: str, limit: int, lease_seconds: float) -> list[OutboxItem]:
+        """Claim up to `limit` due head rows (one per chat) for `lease_seconds`."""
+        claim = Claim.new(owner, self.clock.now(), lease_seconds)
+        with self.db.engine.begin() as conn:
+            condition = eligible(outbox, "target_key", claim.now)
+            rows = claim_rows(conn, outbox, condition, claim, limit)
+        return [
+            OutboxItem(
+                row.id,
+                Target(row.platform, row.chat_id, row.user_id, row.is_group),
+                reply_from_dict(json.loads(row.payload)),
+                row.idempotency_key,
+                row.attempts,
+                row.claim_token,
+                row.created_at,
+            )
+            for row in rows
+        ]
+
+    def mark_sent(self, item: OutboxItem, message_id: str | None) -> bool:
+        """Record the send; False when the claim was lost (another sender has the row)."""
+        values = {"status": SENT, "sent_at": self.clock.now(), "message_id": message_id}
+        return self._finish(item, values)
+
+    def reschedule(self, item: OutboxItem, delay: float, error: str = "", count: bool = True):
+        """Release the row to be retried after `delay` s; `count` adds a failed attempt."""
+        values = {"available_at": self.clock.now() + timedelta(seconds=max(0.0, delay))}
+        if count:
+            values["attempts"] = item.attempts + 1
+        if error:
+            values["last_error"] = error[:ERROR_CHARS]
+        return self._finish(item, values)
+
+    def park(self, item: OutboxItem, error: str) -> bool:
+        """Give up on the row, keeping the error for an operator."""
+        values = {
+            "status": PARKED,
+            "last_error": error[:ERROR_CHARS],
+            "attempts": item.attempts + 1,
+            "sent_at": None,
+        }
+        return self._finish(item, values)
+
+    def _finish(self, item: OutboxItem, values: dict) -> bool:
+        with self.db.engine.begin() as conn:
+            return finish_row(conn, outbox, item.row_id, item.token, **values)
+
+    def counts(self) -> dict[str, int]:
+        """Rows per status (for /metrics)."""
+        query = select(outbox.c.status, func.count()).group_by(outbox.c.status)
+        with self.db.engine.connect() as conn:
+            return {status: n for status, n in conn.execute(query)}
+
+    def lag_seconds(self) -> float:
+        """How long the oldest unsent row has waited (0 when the outbox is drained)."""
+        query = select(func.min(outbox.c.created_at)).where(outbox.c.status == PENDING)
+        with self.db.engine.connect() as conn:
+            oldest = conn.execute(query).scalar()
+        if oldest is None:
+            return 0.0
+        return max(0.0, (self.clock.now() - oldest).total_seconds())
+
+    def parked(self, limit: int = 50) -> list[dict]:
+        """The most recent parked rows with their errors, for an operator."""
+        query = (
+            select(outbox.c.idempotency_key, outbox.c.platform, outbox.c.chat_id)
+            .add_columns(outbox.c.attempts, outbox.c.last_error)
+            .where(outbox.c.status == PARKED)
+            .order_by(outbox.c.id.desc())
+            .limit(limit)
+        )
+        with self.db.engine.connect() as conn:
+            return [dict(row._mapping) for row in conn.execute(query)]
+
+    def purge(self, older_than_seconds: float) -> int:
+        """Delete sent rows older than `older_than_seconds`."""
+        cutoff = self.clock.now() - timedelta(seconds=older_than_seconds)
+        stmt = outbox.delete().where(outbox.c.status == SENT, outbox.c.sent_at < cutoff)
+        with self.db.engine.begin() as conn:
+            return conn.execute(stmt).rowcount

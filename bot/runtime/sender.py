@@ -1,0 +1,125 @@
+"""Delivering outbox rows through each platform's `Sender`, within its rate limits.
+
+One pass claims the head row of each due chat and tries it once. Every outcome finishes the
+row at once (sent, rescheduled or parked), so a restarted sender never repeats a finished
+send; a send cut off between the platform's answer and that write is repeated with the same
+idempotency key. Waiting, whether for our own buckets or for a platform's retry-after, is a
+rescheduled row, never a sleep, so other chats keep moving.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+
+from bot.clock import Clock
+from bot.models import Target
+from bot.runtime.metrics import Metrics
+from bot.runtime.outbox import DurableOutbox, OutboxItem
+from bot.runtime.ports import Sender, SendResult
+from bot.runtime.ratelimit import Buckets, buckets_for
+from bot.runtime.unreachable import UnreachableTargets
+
+log = logging.getLogger(__name__)
+
+
+def send_backoff(attempts: int) -> float:
+    """Seconds before retrying after the `attempts`-th failed send: 2, 4, 8 … up to 5 min."""
+    return float(min(300, 2**attempts))
+
+
+class OutboxSender:
+    """Claims outbox rows and sends them through the platform senders."""
+
+    def __init__(
+        self,
+        outbox: DurableOutbox,
+        senders: Mapping[str, Sender],
+        buckets: Buckets,
+        unreachable: UnreachableTargets,
+        clock: Clock,
+        metrics: Metrics,
+        *,
+        on_unreachable: Callable[[Target], None] | None = None,
+        max_attempts: int = 5,
+        lease_seconds: float = 60.0,
+    ) -> None:
+        self.outbox = outbox
+        self.senders = dict(senders)
+        self.buckets = buckets
+        self.unreachable = unreachable
+        self.clock = clock
+        self.metrics = metrics
+        self.on_unreachable = on_unreachable
+        self.max_attempts = max_attempts
+        self.lease_seconds = lease_seconds
+
+    def send_pending(self, owner: str, limit: int = 50) -> tuple[int, int]:
+        """One pass: claim up to `limit` due rows and try each once; (claimed, sent)."""
+        items = self.outbox.claim(owner, limit, self.lease_seconds)
+        sent = 0
+        for item in items:
+            try:
+                sent += self.deliver(item)
+            except Exception:  # noqa: BLE001 - one bad row must not stop the others
+                log.exception("outbox row %s could not be finished", item.row_id)
+        return len(items), sent
+
+    def deliver(self, item: OutboxItem) -> bool:
+        """Try one claimed row; True when the platform accepted it."""
+        platform = item.target.platform
+        sender = self.senders.get(platform)
+        if sender is None:
+            self._fail(item, "no_sender", f"no sender for platform {platform!r}", park=True)
+            return False
+        if self.unreachable.contains(item.target):
+            self._fail(item, "unreachable", "target unreachable (refused earlier)", park=True)
+            return False
+        wait = self.buckets.acquire(buckets_for(item.target, sender.limits))
+        if wait > 0:
+            self.metrics.inc("send_failures", platform=platform, reason="rate_limited")
+            self.outbox.reschedule(item, wait, count=False)
+            return False
+        try:
+            result = sender.send(item.target, item.reply, item.idempotency_key)
+        except Exception as exc:  # noqa: BLE001 - transient faults are retried with backoff
+            log.warning("send raised key=%s: %s", item.idempotency_key, type(exc).__name__)
+            result = SendResult(ok=False, error=f"{type(exc).__name__}: {exc}")
+        return self._finish(item, result)
+
+    def _finish(self, item: OutboxItem, result: SendResult) -> bool:
+        platform = item.target.platform
+        if result.ok:
+            if not self.outbox.mark_sent(item, result.message_id):
+                log.warning("outbox row %s was sent after its lease ran out", item.row_id)
+            self.metrics.inc("sent", platform=platform)
+            return True
+        if result.permanent:
+            self._fail(item, "permanent", result.error or "refused", park=True)
+            self._mark_unreachable(item.target, result.error or "refused")
+        elif result.retry_after is not None:
+            self.metrics.inc("send_failures", platform=platform, reason="retry_after")
+            self.outbox.reschedule(item, result.retry_after, result.error, count=False)
+        else:
+            park = item.attempts + 1 >= self.max_attempts
+            self._fail(item, "error", result.error or "send failed", park=park)
+        return False
+
+    def _fail(self, item: OutboxItem, reason: str, error: str, *, park: bool) -> None:
+        self.metrics.inc("send_failures", platform=item.target.platform, reason=reason)
+        if park:
+            log.warning("outbox row parked key=%s reason=%s", item.idempotency_key, reason)
+            self.outbox.park(item, f"{reason}: {error}")
+        else:
+            self.outbox.reschedule(item, send_backoff(item.attempts + 1), f"{reason}: {error}")
+
+    def _mark_unreachable(self, target: Target, reason: str) -> None:
+        self.unreachable.mark(target, reason)
+        self.metrics.inc("unreachable", platform=target.platform)
+        log.warning("target unreachable platform=%s", target.platform)
+        if self.on_unreachable is None:
+            return
+        try:
+            self.on_unreachable(target)
+        except Exception:  # noqa: BLE001 - the core's reaction must not break sending
+            log.exception("on_unreachable callback failed")

@@ -1,0 +1,50 @@
+"""The console chat as a user types it: the README's first conversation, on demo data."""
+
+from __future__ import annotations
+
+import io
+
+from adapters.console import ConsoleSender, run_console
+from bot.assembly import build_core
+from bot.models import Reply, Target
+from bot.settings import Settings
+
+
+def console_session(tmp_path, lines: list[str], **settings) -> str:
+    values = {"data_dir": tmp_path, "kuaidi_appcode": None, "redis_url": None, **settings}
+    core = build_core(Settings(_env_file=None, **values))
+    output = io.StringIO()
+    try:
+        run_console(
+            core.engine,
+            demo=core.settings.demo,
+            input=io.StringIO("\n".join(lines)),
+            output=output,
+        )
+    finally:
+        core.close()
+    return output.getvalue()
+
+
+def test_readme_conversation_on_demo_data(tmp_path):
+    text = console_session(
+        tmp_path, ["帮我查下 SF1524097970481 和 YT1234567890123，谢谢", "1234", "/quit", "later"]
+    )
+    assert "演示模式 DEMO MODE" in text  # labelled as demo before anything else
+    first, second = text.split("你> ")[1:3]
+    assert "YT1234567890123" in first and "圆通" in first
+    assert "后4位" in first and "SF1524097970481" in first
+    assert "SF1524097970481" in second and "顺丰" in second and "演示数据" in second
+    assert "later" not in text  # /quit ended the session
+
+
+def test_tail_written_as_weihao(tmp_path):
+    text = console_session(tmp_path, ["SF1524097970481", "尾号1234"])
+    assert "📦 顺丰" in text.split("你> ")[2]
+
+
+def test_console_sender_prints_pushes():
+    output = io.StringIO()
+    sender = ConsoleSender(output)
+    result = sender.send(Target("console", "console"), Reply(text="📦 有新动态"), "k1")
+    assert result.ok and "有新动态" in output.getvalue()
