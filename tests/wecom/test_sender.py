@@ -119,6 +119,7 @@ def test_expired_token_is_refreshed_once_by_two_concurrent_workers(
 
 def test_secrets_never_reach_logs_or_errors(vectors, fake_api, tokens, urls, caplog):
     caplog.set_level(logging.DEBUG)
+    caplog.set_level(logging.DEBUG, logger="httpx")  # another test may have quietened it
     good = WeComAdapter(make_settings(vectors, fake_api.base), tokens, urls)
     assert good.sender().send(USER, Reply(text="x"), "k").ok
     robot = good.sender().send(
