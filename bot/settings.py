@@ -70,6 +70,8 @@ class Settings(BaseSettings):
     wecom_aibot_encoding_aes_key: SecretStr | None = None
     wecom_api_base: str = "https://qyapi.weixin.qq.com"
     wecom_markdown: bool = True
+    # "chatid=robotkey,…": where pushes to an AI-bot group go (the AI bot cannot push).
+    wecom_group_robots: SecretStr | None = None
 
     # --- Feishu ----------------------------------------------------------------------------
     feishu_app_id: str | None = None

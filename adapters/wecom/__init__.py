@@ -33,6 +33,17 @@ def _secret(value) -> str | None:
     return value.get_secret_value() if value is not None else None
 
 
+def parse_group_robots(text: str | None) -> dict[str, str]:
+    """`WECOM_GROUP_ROBOTS` ("chatid=key,chatid2=key2") as a mapping; bad pairs raise."""
+    robots: dict[str, str] = {}
+    for pair in filter(None, (p.strip() for p in (text or "").split(","))):
+        chat_id, sep, key = pair.partition("=")
+        if not (sep and chat_id.strip() and key.strip()):
+            raise ValueError("WECOM_GROUP_ROBOTS must look like chatid=key,chatid2=key2")
+        robots[chat_id.strip()] = key.strip()
+    return robots
+
+
 class WeComAdapter:
     """The WeCom `PlatformAdapter`: webhooks only (no polling), one shared sender."""
 
@@ -107,6 +118,7 @@ class WeComAdapter:
             self._urls,
             markdown=s.wecom_markdown,
             clock=self._clock,
+            group_robots=parse_group_robots(_secret(s.wecom_group_robots)),
         )
 
     def start_intake(self, inbox: Inbox) -> None:

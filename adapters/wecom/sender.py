@@ -2,7 +2,8 @@
 
 - `robot:<key>` → a group robot webhook (`/cgi-bin/webhook/send?key=`), send-only, 20/min;
 - `aibot:<userid>` or any other group chat → the AI bot's one-shot `response_url` for the
-  message being answered (one message, shortened if needed);
+  message being answered (one message, shortened if needed); a push to a group, which has
+  no message to answer, goes to the group robot mapped in `WECOM_GROUP_ROBOTS`;
 - anything else is a user id → the self-built app's `message/send` (2048-byte chunks, with
   WeCom's duplicate check so a retried row cannot show twice).
 
@@ -60,8 +61,10 @@ class WeComSender:
         response_urls: ResponseUrls,
         markdown: bool = True,
         clock: Clock | None = None,
+        group_robots: dict[str, str] | None = None,
     ) -> None:
         self._http = http
+        self._group_robots = dict(group_robots or {})
         self._base = api_base.rstrip("/")
         self._api = api
         self._agent_id = agent_id
@@ -106,6 +109,9 @@ class WeComSender:
 
     def _send_aibot(self, chat_id: str, reply: Reply) -> SendResult:
         found = self._urls.find(chat_id, reply.reply_to)
+        if found is None and chat_id in self._group_robots:
+            # A push (no message to answer): the group's robot carries it.
+            return self._send_robot(self._group_robots[chat_id], reply)
         if found is None:
             # Nothing to answer through: AI-bot chats cannot receive pushes (use a robot).
             return SendResult(

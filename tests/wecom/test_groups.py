@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from adapters.wecom import build_adapter
+from adapters.wecom import build_adapter, parse_group_robots
 from adapters.wecom.response_urls import TokenCacheResponseUrls
 from bot.models import Reply, Target
 from bot.runtime.shared import DbTokenCache
@@ -42,6 +42,21 @@ def test_aibot_push_without_a_message_is_permanent(adapter, fake_api):
     result = adapter.sender().send(GROUP, Reply(text="update"), "k")
     assert not result.ok and result.permanent and "response_url" in result.error
     assert fake_api.requests == []
+
+
+def test_group_push_goes_to_the_groups_robot(fake_api, vectors, urls, tokens):
+    settings = make_settings(vectors, fake_api.base, wecom_group_robots="chat1=KEY9,x=y")
+    adapter = build_adapter(settings, tokens)
+    try:
+        result = adapter.sender().send(GROUP, Reply(text="派送中", mention_user="zhangsan"), "k")
+        assert result.ok
+        [request] = fake_api.sent(WEBHOOK)
+        assert request.query == {"key": "KEY9"}
+        assert "<@zhangsan>" in request.body["markdown"]["content"]
+    finally:
+        adapter.stop()
+    with pytest.raises(ValueError):
+        parse_group_robots("chat1KEY9")
 
 
 def test_robot_push_respects_20_per_minute(adapter, fake_api, clock):
