@@ -18,13 +18,14 @@ from sqlalchemy import and_, func, select, update
 
 from bot.clock import Clock
 from bot.models import Incoming, Reply, target_of
-from bot.runtime.leases import Claim, LeaseLost, claim_rows, eligible, finish_row, insert_new
+from bot.runtime.leases import Claim, LeaseLost, claim_rows, eligible, finish_row
 from bot.runtime.logs import bind_delivery
 from bot.runtime.metrics import Metrics
 from bot.runtime.outbox import DurableOutbox
 from bot.runtime.schema import DONE, PARKED, PENDING, inbox
 from bot.runtime.unreachable import UnreachableTargets
 from bot.storage.db import Database
+from bot.storage.sql import insert_ignore
 
 log = logging.getLogger(__name__)
 
@@ -88,7 +89,7 @@ class DurableInbox:
             "received_at": now,
         }
         with self.db.engine.begin() as conn:
-            inserted = insert_new(conn, inbox, values)
+            inserted = insert_ignore(conn, inbox, values)
         if inserted:
             self.metrics.inc("inbound", platform=message.platform)
             if self._on_accept is not None:

@@ -18,7 +18,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, Row, Table, and_, func, select, text, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.elements import ColumnElement
 
 from bot.runtime.schema import PENDING
@@ -91,17 +90,6 @@ def finish_row(conn: Connection, table: Table, row_id: int, token: str, **values
         .values(**values)
     )
     return conn.execute(stmt).rowcount == 1
-
-
-def insert_new(conn: Connection, table: Table, values: dict[str, Any]) -> bool:
-    """Insert a queue row unless its unique key exists; True when inserted.
-
-    Not `bot.storage.sql.insert_ignore`: with an auto-increment id, SQLAlchemy adds
-    RETURNING on PostgreSQL and `rowcount` is then -1, so the row count cannot tell.
-    """
-    module = postgresql if conn.dialect.name == "postgresql" else sqlite
-    stmt = module.insert(table).values(**values).on_conflict_do_nothing().returning(table.c.id)
-    return conn.execute(stmt).first() is not None
 
 
 class LeaseLost(RuntimeError):

@@ -16,10 +16,11 @@ from sqlalchemy import Connection, func, select
 
 from bot.clock import Clock
 from bot.models import Reply, Target, reply_from_dict, reply_to_dict
-from bot.runtime.leases import Claim, claim_rows, eligible, finish_row, insert_new
+from bot.runtime.leases import Claim, claim_rows, eligible, finish_row
 from bot.runtime.metrics import Metrics
 from bot.runtime.schema import PARKED, PENDING, SENT, outbox
 from bot.storage.db import Database
+from bot.storage.sql import insert_ignore
 
 #: Longest error text kept on a row.
 ERROR_CHARS = 2000
@@ -71,7 +72,7 @@ class DurableOutbox:
             "attempts": 0,
             "created_at": now,
         }
-        return insert_new(conn, outbox, values)
+        return insert_ignore(conn, outbox, values)
 
     def notify(self) -> None:
         """Wake this process's sender threads."""

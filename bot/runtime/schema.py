@@ -10,7 +10,6 @@ cannot finish what another worker took over.
 from __future__ import annotations
 
 from sqlalchemy import (
-    BigInteger,
     Boolean,
     Column,
     Index,
@@ -21,10 +20,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-from bot.storage.schema import UTCDateTime, metadata
-
-#: BIGINT on PostgreSQL; SQLite only auto-increments an INTEGER PRIMARY KEY.
-RowId = BigInteger().with_variant(Integer(), "sqlite")
+from bot.storage.schema import RowId, UTCDateTime, metadata
 
 PENDING = "pending"
 DONE = "done"

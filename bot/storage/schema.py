@@ -8,9 +8,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Column,
     DateTime,
+    Integer,
     MetaData,
     String,
     Table,
@@ -22,6 +24,9 @@ from sqlalchemy import (
 SCHEMA_VERSION = 1
 
 metadata = MetaData()
+
+#: BIGINT on PostgreSQL; SQLite only auto-increments an INTEGER PRIMARY KEY.
+RowId = BigInteger().with_variant(Integer(), "sqlite")
 
 
 class UTCDateTime(TypeDecorator):

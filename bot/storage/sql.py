@@ -26,8 +26,11 @@ def upsert(conn: Connection, table: Table, values: dict[str, Any], keys: tuple[s
 
 
 def insert_ignore(conn: Connection, table: Table, values: dict[str, Any]) -> bool:
-    """Insert unless a unique key already holds the row; True when a row was inserted."""
-    dialect = conn.dialect.name
-    module = postgresql if dialect == "postgresql" else sqlite
+    """Insert unless a unique key already holds the row; True when a row was inserted.
+
+    The answer comes from RETURNING, not `rowcount`: with an auto-increment id SQLAlchemy
+    adds its own RETURNING on PostgreSQL and `rowcount` then says -1."""
+    module = postgresql if conn.dialect.name == "postgresql" else sqlite
     stmt = module.insert(table).values(**values).on_conflict_do_nothing()
-    return conn.execute(stmt).rowcount == 1
+    stmt = stmt.returning(*table.primary_key.columns)
+    return conn.execute(stmt).first() is not None

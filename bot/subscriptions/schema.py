@@ -11,7 +11,6 @@ chat follows which parcel, with the baseline of what that chat has already been 
 from __future__ import annotations
 
 from sqlalchemy import (
-    BigInteger,
     Boolean,
     Column,
     Date,
@@ -24,10 +23,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-from bot.storage.schema import UTCDateTime, metadata
-
-#: BIGINT on PostgreSQL; SQLite only auto-increments an INTEGER PRIMARY KEY.
-RowId = BigInteger().with_variant(Integer(), "sqlite")
+from bot.storage.schema import RowId, UTCDateTime, metadata
 
 # Parcel states: polled / nobody follows it / no more polling (final, given up).
 ACTIVE = "active"
