@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bot.carriers import default_registry  # noqa: E402
 from bot.waybills.evaluate import Detector, Score, engine, evaluate, load  # noqa: E402
 
-DEFAULT_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "data" / "messages-dev.jsonl"
+DEFAULT_CORPUS = Path(__file__).resolve().parents[1] / "tests" / "data" / "messages-dev.jsonl"
 _NAIVE = re.compile(r"(?<![A-Z0-9])(?:[A-Z]{1,3}\d{8,20}|1Z[0-9A-Z]{16}|\d{10,22})(?![A-Z0-9])")
 _NAIVE_PREFIX = {"SF": "shunfeng", "YT": "yuantong", "JT": "jtexpress", "JD": "jd"}
 _NAIVE_PREFIX.update({"DP": "debangkuaidi", "1Z": "ups"})

@@ -20,7 +20,8 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from adapters.feishu.crypto import signature
 from bot.models import Incoming
 
-VECTORS = json.loads(Path("/work/shared/data/vectors/feishu.json").read_text(encoding="utf-8"))
+VECTOR_PATH = Path(__file__).resolve().parents[1] / "data/vectors/feishu.json"
+VECTORS = json.loads(VECTOR_PATH.read_text(encoding="utf-8"))
 
 
 class MemoryTokenCache:

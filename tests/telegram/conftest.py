@@ -17,7 +17,7 @@ from bot.models import Incoming
 from bot.settings import Settings
 from tests.telegram.fake_bot_api import TOKEN, FakeBotApi
 
-VECTOR_PATH = Path(__file__).resolve().parents[3] / "shared/data/vectors/telegram.json"
+VECTOR_PATH = Path(__file__).resolve().parents[1] / "data/vectors/telegram.json"
 
 
 class RecordingInbox:

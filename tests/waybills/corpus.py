@@ -1,10 +1,10 @@
-"""Paths of the shared reference data used by the waybill tests."""
+"""Paths of the reference data (copied into tests/data) used by the waybill tests."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
-DEV_CORPUS = SHARED_DATA / "messages-dev.jsonl"
-JKEEN_DIR = SHARED_DATA / "jkeen-couriers"
+TEST_DATA = REPO_ROOT / "tests" / "data"
+DEV_CORPUS = TEST_DATA / "messages-dev.jsonl"
+JKEEN_DIR = TEST_DATA / "jkeen-couriers"

@@ -1,4 +1,4 @@
-"""Quality bars on the development corpus (../shared/data/messages-dev.jsonl)."""
+"""Quality bars on the development corpus (tests/data/messages-dev.jsonl)."""
 
 from __future__ import annotations
 

@@ -15,7 +15,7 @@ from bot.clock import FakeClock
 from bot.settings import Settings
 from tests.wecom.support import SECRET, FakeWeCom, MemoryTokenCache, RecordingInbox
 
-VECTORS = Path("/work/shared/data/vectors/wecom.json")
+VECTORS = Path(__file__).resolve().parents[1] / "data/vectors/wecom.json"
 
 
 @pytest.fixture(scope="session")
