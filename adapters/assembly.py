@@ -160,6 +160,7 @@ def check_upstream(core: Core) -> bool:
     """A start-up check that costs nothing: an empty-looking number is refused with the
     unbilled HTTP 666, while a wrong AppCode or path fails loudly as a configuration error."""
     if core.settings.demo:
+        log.warning("DEMO MODE: no KUAIDI_APPCODE (or KUAIDI_DEMO=1); answers are invented")
         return True
     try:
         core.provider.track("0", fresh=True)
