@@ -58,7 +58,9 @@ def build_core(settings: Settings, clock: Clock | None = None, subscriptions=Non
     """Open the database and wire the engine. `subscriptions` is the subscription service
     (built by the caller because it needs the runtime's outbox)."""
     clock = clock or Clock()
-    db = open_database(settings.db_url)
+    # Every worker, sender and poller thread may hold a connection at once; keep headroom so
+    # none waits on the pool.
+    db = open_database(settings.db_url, pool_size=settings.worker_threads + 6, max_overflow=10)
     registry = load_carriers(settings)
 
     def carrier_name(code: str) -> str:

@@ -39,7 +39,8 @@ class Settings(BaseSettings):
     # --- web and worker --------------------------------------------------------------------
     port: int = 8000
     public_base_url: str | None = None
-    worker_threads: int = 4
+    # Handlers mostly wait on the upstream (hundreds of ms), so threads are cheap concurrency.
+    worker_threads: int = 16
     max_request_bytes: int = 1_000_000
     log_level: str = "INFO"
     admin_users: str = Field("", description="comma-separated platform:user ids")
