@@ -8,7 +8,6 @@ import json
 import os
 import re
 import threading
-from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -18,59 +17,10 @@ from cryptography.hazmat.primitives import padding
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 from adapters.feishu.crypto import signature
-from bot.models import Incoming
+from tests.fakes.platform import MemoryTokenCache, RecordingInbox  # noqa: F401
 
 VECTOR_PATH = Path(__file__).resolve().parents[1] / "data/vectors/feishu.json"
 VECTORS = json.loads(VECTOR_PATH.read_text(encoding="utf-8"))
-
-
-class MemoryTokenCache:
-    """An in-memory `TokenCache`: caches until invalidated, counts fetches."""
-
-    def __init__(self) -> None:
-        self.tokens: dict[str, str] = {}
-        self.fetches = 0
-        self.invalidated: list[tuple[str, str]] = []
-        self._lock = threading.Lock()
-
-    def get(self, name: str, fetch: Callable[[], tuple[str, float]]) -> str:
-        with self._lock:
-            if name not in self.tokens:
-                token, expires_in = fetch()
-                assert expires_in > 0
-                self.fetches += 1
-                self.tokens[name] = token
-            return self.tokens[name]
-
-    def invalidate(self, name: str, bad_token: str) -> None:
-        with self._lock:
-            self.invalidated.append((name, bad_token))
-            if self.tokens.get(name) == bad_token:
-                del self.tokens[name]
-
-
-class RecordingInbox:
-    """An `Inbox` that records accepted messages and de-duplicates on delivery id."""
-
-    def __init__(self) -> None:
-        self.accepted: list[tuple[str, Incoming]] = []
-        self.calls = 0
-        self._seen: set[tuple[str, str]] = set()
-        self._lock = threading.Lock()
-
-    def accept(self, delivery_id: str, message: Incoming) -> bool:
-        with self._lock:
-            self.calls += 1
-            key = (message.platform, delivery_id)
-            if key in self._seen:
-                return False
-            self._seen.add(key)
-            self.accepted.append((delivery_id, message))
-            return True
-
-    @property
-    def messages(self) -> list[Incoming]:
-        return [m for _, m in self.accepted]
 
 
 class FakeFeishu:

@@ -149,11 +149,17 @@ text_strategy = st.text(
     phone=text_strategy,
 )
 def test_user_and_carrier_text_never_adds_markup(texts, reply_text, note, phone):
+    def or_default(value: str, default: str) -> str:
+        # Blank text legitimately renders no element at all: compare like with like.
+        return value if value.strip() else default
+
     def card_for(fill):
         card = tracking_card(
-            [fill(t) for t in texts], note=fill(note) or "n", carrier_phone=fill(phone) or "p"
+            [fill(t) for t in texts],
+            note=or_default(fill(note), "n"),
+            carrier_phone=or_default(fill(phone), "p"),
         )
-        return build_card(Reply(text=fill(reply_text) or "r", card=card), GROUP)
+        return build_card(Reply(text=or_default(fill(reply_text), "r"), card=card), GROUP)
 
     hostile = card_for(lambda t: t)
     benign = card_for(lambda t: "x")

@@ -4,7 +4,6 @@ an adapter pointed at the fake, and a Flask app with the adapter's blueprint."""
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,41 +12,11 @@ from flask import Flask
 
 from adapters.telegram import TelegramAdapter
 from adapters.telegram.bridge import BotIdentity
-from bot.models import Incoming
 from bot.settings import Settings
+from tests.fakes.platform import RecordingInbox  # noqa: F401
 from tests.telegram.fake_bot_api import TOKEN, FakeBotApi
 
 VECTOR_PATH = Path(__file__).resolve().parents[1] / "data/vectors/telegram.json"
-
-
-class RecordingInbox:
-    """An `Inbox` that records accepted messages and de-duplicates by delivery id.
-
-    `fail_times` makes the first N accept() calls raise, like a database outage."""
-
-    def __init__(self, fail_times: int = 0) -> None:
-        self.accepted: list[tuple[str, Incoming]] = []
-        self.calls = 0
-        self._fail_times = fail_times
-        self._lock = threading.Lock()
-
-    def accept(self, delivery_id: str, message: Incoming) -> bool:
-        """Record once per (platform, delivery id)."""
-        with self._lock:
-            self.calls += 1
-            if self._fail_times > 0:
-                self._fail_times -= 1
-                raise ConnectionError("database unavailable")
-            seen = {(m.platform, d) for d, m in self.accepted}
-            if (message.platform, delivery_id) in seen:
-                return False
-            self.accepted.append((delivery_id, message))
-            return True
-
-    @property
-    def messages(self) -> list[Incoming]:
-        """The accepted messages, in order."""
-        return [message for _, message in self.accepted]
 
 
 @pytest.fixture(scope="session")

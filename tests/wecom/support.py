@@ -12,7 +12,6 @@ import json
 import threading
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
-from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
@@ -21,8 +20,7 @@ from wechatpy.crypto import _get_signature
 from wechatpy.enterprise import WeChatCrypto
 from wechatpy.enterprise.crypto import PrpCrypto
 
-from bot.clock import Clock, FakeClock
-from bot.models import Incoming
+from tests.fakes.platform import MemoryTokenCache, RecordingInbox  # noqa: F401
 
 CORP_ID = "ww1436e0e65a779aee"
 SECRET = "corp-secret-DO-NOT-LOG-7f3a9"
@@ -57,46 +55,6 @@ def aibot_request(vectors, payload: dict, receive_id: str = ""):
     key = crypto_for(vectors, receive_id).key
     encrypt = PrpCrypto(key).encrypt(json.dumps(payload, ensure_ascii=False), receive_id).decode()
     return signed(vectors, encrypt), {"encrypt": encrypt}
-
-
-class MemoryTokenCache:
-    """`TokenCache` in memory: one lock, so one fetch at a time; refresh 5 min before expiry."""
-
-    def __init__(self, clock: Clock | None = None) -> None:
-        self.clock = clock or FakeClock()
-        self.entries: dict[str, tuple[str, object]] = {}
-        self.lock = threading.Lock()
-
-    def get(self, name, fetch):
-        with self.lock:
-            entry = self.entries.get(name)
-            if entry and self.clock.now() < entry[1]:
-                return entry[0]
-            token, expires_in = fetch()
-            margin = min(300.0, expires_in * 0.1)
-            refresh_at = self.clock.now() + timedelta(seconds=expires_in - margin)
-            self.entries[name] = (token, refresh_at)
-            return token
-
-    def invalidate(self, name, bad_token):
-        with self.lock:
-            if name in self.entries and self.entries[name][0] == bad_token:
-                del self.entries[name]
-
-
-class RecordingInbox:
-    """`Inbox` that records accepted messages and de-duplicates by delivery id."""
-
-    def __init__(self) -> None:
-        self.accepted: list[tuple[str, Incoming]] = []
-        self.calls = 0
-
-    def accept(self, delivery_id: str, message: Incoming) -> bool:
-        self.calls += 1
-        if any(d == delivery_id for d, _ in self.accepted):
-            return False
-        self.accepted.append((delivery_id, message))
-        return True
 
 
 @dataclass
