@@ -90,6 +90,9 @@ class Engine:
                 return [Reply(text=t("tail_not_understood", message.language))]
         if not waybills:
             return [] if quiet else [Reply(text=t("no_number", message.language))]
+        if pending:
+            # New numbers supersede the open question (a new one is asked if still needed).
+            self.store.clear_pending(message.platform, message.chat_id, message.user_id)
         return self.track_numbers(message, waybills, tail)
 
     # --- tracking and the phone-tail dialogue ---------------------------------------------

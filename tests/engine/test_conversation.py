@@ -152,3 +152,11 @@ def test_bad_input_never_crashes(chat, upstream):
     big = ("随便说点什么 1234 " * 10000)[:100_000]
     replies = chat.say(big)
     assert len(replies) == 1 and replies[0].text
+
+
+def test_new_numbers_supersede_the_open_question(chat, upstream):
+    chat.say(SF)
+    assert chat.say(f"{YT}")[0].card.number == YT
+    replies = chat.say("1234")  # the question about SF was dropped: digits are not a tail now
+    assert all(r.card is None for r in replies)
+    assert upstream.requests_for(SF) == []
