@@ -5,7 +5,9 @@ Inbound: `POST /webhook/testing` with a JSON body, signed like Feishu signs (HMA
 timestamps are refused so a captured request cannot be replayed later. The view verifies,
 parses, calls `inbox.accept` and answers 200 — nothing else. Outbound: `TestingSender` posts
 each reply to a fake platform API (`FakePlatformAPI`, a real HTTP server on 127.0.0.1) and
-maps its answers onto `SendResult` (429 + Retry-After, 403 permanent, other errors).
+maps its answers onto `SendResult` (429 + Retry-After, 403 permanent, other errors). Like
+Feishu's `uuid`, the fake platform honours the idempotency key: a repeated key is recorded as a
+raw send but shows no second message (`visible_count`).
 """
 
 from __future__ import annotations
@@ -174,10 +176,15 @@ class FakePlatformAPI:
     """A real HTTP server on 127.0.0.1 that records sends and plays scripted answers.
 
     `script[chat_id]` is a queue of (status, retry_after) answers used before answering 200;
-    e.g. `[(429, 2.0)]` rate-limits the next send to that chat once.
+    e.g. `[(429, 2.0)]` rate-limits the next send to that chat once. `sends` records every
+    accepted request (raw, repeats included); `messages` maps each idempotency key to the one
+    message a user sees, as on Feishu, which answers a repeated `uuid` with the first message.
     """
 
     sends: list[RecordedSend] = field(default_factory=list)
+    messages: dict[str, str] = field(default_factory=dict)
+    #: Seconds every answer takes (a real platform answers in 50–300 ms).
+    delay: float = 0.0
     script: dict[str, deque] = field(default_factory=lambda: defaultdict(deque))
     lock: threading.Lock = field(default_factory=threading.Lock)
     server: ThreadingHTTPServer | None = None
@@ -189,9 +196,14 @@ class FakePlatformAPI:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # Headers and body leave in one segment: written apart, Nagle's algorithm and the
+            # client's delayed ACK hold the body back ~40 ms, which real platforms don't do.
+            disable_nagle_algorithm = True
+            wbufsize = -1
 
             def do_POST(self) -> None:  # noqa: N802 - http.server's naming
                 body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                time.sleep(api.delay)
                 status, extra = api._answer(json.loads(body))
                 data = json.dumps(extra).encode()
                 self.send_response(status)
@@ -218,15 +230,20 @@ class FakePlatformAPI:
                 status, retry_after = queue.popleft()
                 extra = {"ok": False} if retry_after is None else {"retry_after": retry_after}
                 return status, extra
-            self.sends.append(
-                RecordedSend(data["chat_id"], data["text"], data["idempotency_key"], time.time())
-            )
-            return 200, {"ok": True, "message_id": f"m{len(self.sends)}"}
+            key = data["idempotency_key"]
+            self.sends.append(RecordedSend(data["chat_id"], data["text"], key, time.time()))
+            message_id = self.messages.setdefault(key, f"m{len(self.messages) + 1}")
+            return 200, {"ok": True, "message_id": message_id}
 
     def sent_keys(self) -> list[str]:
         """Idempotency keys of the accepted sends, in arrival order."""
         with self.lock:
             return [s.idempotency_key for s in self.sends]
+
+    def visible_count(self) -> int:
+        """Messages users see: one per idempotency key, however often it was sent."""
+        with self.lock:
+            return len(self.messages)
 
     def stop(self) -> None:
         """Shut the server down."""

@@ -18,7 +18,14 @@ from sqlalchemy import and_, func, select, update
 
 from bot.clock import Clock
 from bot.models import Incoming, Reply, target_of
-from bot.runtime.leases import Claim, LeaseLost, claim_rows, eligible, finish_row
+from bot.runtime.leases import (
+    Claim,
+    LeaseLost,
+    claim_rows,
+    eligible,
+    extend_rows,
+    finish_row,
+)
 from bot.runtime.logs import bind_delivery
 from bot.runtime.metrics import Metrics
 from bot.runtime.outbox import DurableOutbox
@@ -88,7 +95,10 @@ class DurableInbox:
             "attempts": 0,
             "received_at": now,
         }
-        with self.db.engine.begin() as conn:
+        # One statement, so autocommit is its transaction: no BEGIN/COMMIT round trips on the
+        # webhook's critical path.
+        with self.db.engine.connect() as conn:
+            conn = conn.execution_options(isolation_level="AUTOCOMMIT")
             inserted = insert_ignore(conn, inbox, values)
         if inserted:
             self.metrics.inc("inbound", platform=message.platform)
@@ -148,17 +158,8 @@ class DurableInbox:
         if not items:
             return 0
         until = self.clock.now() + timedelta(seconds=lease_seconds)
-        stmt = (
-            update(inbox)
-            .where(
-                inbox.c.id.in_([i.row_id for i in items]),
-                inbox.c.claim_token.in_({i.token for i in items}),
-                inbox.c.status == PENDING,
-            )
-            .values(available_at=until)
-        )
         with self.db.engine.begin() as conn:
-            return conn.execute(stmt).rowcount
+            return extend_rows(conn, inbox, {i.row_id: i.token for i in items}, until)
 
     def complete(self, item: InboxItem, replies: Sequence[Reply]) -> None:
         """Enqueue the replies and mark the row done, atomically; LeaseLost if taken over."""

@@ -92,5 +92,21 @@ def finish_row(conn: Connection, table: Table, row_id: int, token: str, **values
     return conn.execute(stmt).rowcount == 1
 
 
+def extend_rows(conn: Connection, table: Table, claims: dict[int, str], until: datetime) -> int:
+    """Push the leases of claimed rows (row id -> claim token) to `until`; return how many."""
+    if not claims:
+        return 0
+    stmt = (
+        update(table)
+        .where(
+            table.c.id.in_(list(claims)),
+            table.c.claim_token.in_(set(claims.values())),
+            table.c.status == PENDING,
+        )
+        .values(available_at=until)
+    )
+    return conn.execute(stmt).rowcount
+
+
 class LeaseLost(RuntimeError):
     """The row was taken over by another worker after this one's lease expired."""

@@ -9,16 +9,17 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, Row, func, select
 
 from bot.clock import Clock
 from bot.models import Reply, Target, reply_from_dict, reply_to_dict
-from bot.runtime.leases import Claim, claim_rows, eligible, finish_row
+from bot.runtime.leases import Claim, claim_rows, eligible, extend_rows, finish_row
 from bot.runtime.metrics import Metrics
-from bot.runtime.schema import PARKED, PENDING, SENT, outbox
+from bot.runtime.schema import PARKED, PENDING, SENT, outbox, unreachable_targets
 from bot.storage.db import Database
 from bot.storage.sql import insert_ignore
 
@@ -37,6 +38,10 @@ class OutboxItem:
     attempts: int
     token: str
     created_at: datetime
+    #: When the claim runs out (a send must not start after it: another sender may own it).
+    lease_until: datetime
+    #: The target refused a send for good and has not written since (checked at claim time).
+    unreachable: bool
 
 
 class DurableOutbox:
@@ -84,6 +89,8 @@ class DurableOutbox:
         with self.db.engine.begin() as conn:
             condition = eligible(outbox, "target_key", claim.now)
             rows = claim_rows(conn, outbox, condition, claim, limit)
+            # One query for the batch instead of one connection per send.
+            refused = _unreachable_among(conn, rows)
         return [
             OutboxItem(
                 row.id,
@@ -93,9 +100,21 @@ class DurableOutbox:
                 row.attempts,
                 row.claim_token,
                 row.created_at,
+                claim.lease_until,
+                (row.platform, row.chat_id) in refused,
             )
             for row in rows
         ]
+
+    def extend(self, items: Sequence[OutboxItem], lease_seconds: float) -> int:
+        """Renew the leases of rows still being sent; return how many were renewed."""
+        until = self.clock.now() + timedelta(seconds=lease_seconds)
+        with self.db.engine.begin() as conn:
+            return extend_rows(conn, outbox, {i.row_id: i.token for i in items}, until)
+
+    def release(self, item: OutboxItem) -> bool:
+        """Give a claimed row back untried (no attempt counted), due at once."""
+        return self._finish(item, {"available_at": self.clock.now()})
 
     def mark_sent(self, item: OutboxItem, message_id: str | None) -> bool:
         """Record the send; False when the claim was lost (another sender has the row)."""
@@ -158,3 +177,15 @@ class DurableOutbox:
         stmt = outbox.delete().where(outbox.c.status == SENT, outbox.c.sent_at < cutoff)
         with self.db.engine.begin() as conn:
             return conn.execute(stmt).rowcount
+
+
+def _unreachable_among(conn: Connection, rows: Sequence[Row]) -> set[tuple[str, str]]:
+    """(platform, chat id) of the claimed rows' targets that are marked unreachable."""
+    if not rows:
+        return set()
+    table = unreachable_targets
+    query = select(table.c.platform, table.c.chat_id).where(
+        table.c.chat_id.in_({row.chat_id for row in rows})
+    )
+    wanted = {(row.platform, row.chat_id) for row in rows}
+    return {(p, c) for p, c in conn.execute(query)} & wanted

@@ -22,6 +22,7 @@ from bot.models import Target
 from bot.runtime.inbox import DurableInbox
 from bot.runtime.metrics import Metrics, StatsSource, queue_gauges, upstream_gauges
 from bot.runtime.outbox import DurableOutbox
+from bot.runtime.pool import ClaimPool
 from bot.runtime.ports import Sender
 from bot.runtime.sender import OutboxSender
 from bot.runtime.shared import SharedState
@@ -95,6 +96,7 @@ class Runtime:
             lease_seconds=send_lease_seconds,
         )
         self._pool: WorkerPool | None = None
+        self._send_pool: ClaimPool | None = None
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
 
@@ -121,15 +123,16 @@ class Runtime:
 
     # --- threads --------------------------------------------------------------------------
     def start(self) -> None:
-        """Start the worker pool and the sender threads (none when their counts are 0)."""
+        """Start the worker pool and the sender pool (none when their counts are 0)."""
         self._stop.clear()
         if self.worker_threads > 0:
             self._pool = WorkerPool(
                 self.worker, self.worker_threads, self.poll_interval, self._inbox_wakeup
             )
             self._pool.start()
-        for index in range(self.sender_threads):
-            self._spawn(self._send_loop, f"outbox-sender-{index}")
+        if self.sender_threads > 0:
+            self._send_pool = self._sender_pool()
+            self._send_pool.start()
         if self.worker_threads > 0:
             self._spawn(self._housekeeping_loop, "runtime-housekeeping")
         log.info(
@@ -143,9 +146,10 @@ class Runtime:
         """Stop claiming; let running handlers and sends finish."""
         self._stop.set()
         self.outbox.wakeup.set()
-        if self._pool is not None:
-            self._pool.stop(timeout)
-            self._pool = None
+        for pool in (self._pool, self._send_pool):
+            if pool is not None:
+                pool.stop(timeout)
+        self._pool = self._send_pool = None
         for thread in self._threads:
             thread.join(timeout)
         self._threads.clear()
@@ -156,16 +160,19 @@ class Runtime:
         thread.start()
         self._threads.append(thread)
 
-    def _send_loop(self) -> None:
-        while not self._stop.is_set():
-            try:
-                _claimed, sent = self.sender.send_pending(self.owner)
-            except Exception:  # noqa: BLE001 - a database hiccup must not end the loop
-                log.exception("sending outbox rows failed")
-                sent = 0
-            if sent == 0:
-                self.outbox.wakeup.wait(self.poll_interval)
-                self.outbox.wakeup.clear()
+    def _sender_pool(self) -> ClaimPool:
+        """`sender_threads` concurrent sends, each to a different chat's head row."""
+        lease = self.sender.lease_seconds
+        return ClaimPool(
+            "outbox-sender",
+            lambda limit: self.outbox.claim(self.owner, limit, lease),
+            self.sender.deliver,
+            lambda items: self.outbox.extend(items, lease),
+            threads=self.sender_threads,
+            lease_seconds=lease,
+            poll_interval=self.poll_interval,
+            wakeup=self.outbox.wakeup,
+        )
 
     def _housekeeping_loop(self) -> None:
         while not self._stop.wait(HOUSEKEEPING_SECONDS):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from sqlalchemy import select
 
 from adapters.testing import TestingSender
@@ -57,6 +59,42 @@ def test_send_cut_off_before_it_was_recorded_repeats_with_the_same_key(
     assert runtime.send_pending() == 1
     # At-least-once: the repeat carries the same key, which platforms use to drop it.
     assert platform_api.sent_keys() == ["key-1", "key-1"]
+    assert platform_api.visible_count() == 1  # as Feishu does with its uuid
+
+
+def test_a_send_whose_lease_is_running_out_is_released_untried(
+    make_runtime, platform_api, database, clock
+):
+    runtime = make_runtime(send_lease_seconds=60)
+    runtime.outbox.enqueue(ALICE, Reply(text="a1"), "a1")
+    (item,) = runtime.outbox.claim(runtime.owner, 10, lease_seconds=60)
+    clock.advance(seconds=50)  # a long sequential pass: another sender may take it soon
+    assert runtime.sender.deliver(item) is False
+    assert platform_api.sent_keys() == []
+    row = _row(database, "a1")
+    assert (row.status, row.attempts) == ("pending", 0)
+    assert runtime.send_pending() == 1  # due again at once, not when the lease ends
+    assert platform_api.sent_keys() == ["a1"]
+
+
+def test_sender_threads_send_to_different_chats_at_the_same_time(make_runtime, platform_api):
+    platform_api.delay = 0.4
+    runtime = make_runtime(sender_threads=4, poll_interval=0.02)
+    for n in range(4):
+        runtime.outbox.enqueue(Target("testing", f"chat{n}", "u"), Reply(text="hi"), f"k{n}")
+    runtime.outbox.enqueue(ALICE, Reply(text="a1"), "a1")
+    runtime.outbox.enqueue(ALICE, Reply(text="a2"), "a2")
+    started = time.monotonic()
+    runtime.start()
+    while len(platform_api.sent_keys()) < 6 and time.monotonic() - started < 10:
+        time.sleep(0.02)
+    elapsed = time.monotonic() - started
+    runtime.stop()
+    assert sorted(platform_api.sent_keys()) == ["a1", "a2", "k0", "k1", "k2", "k3"]
+    keys = platform_api.sent_keys()
+    assert keys.index("a1") < keys.index("a2")  # one chat: in order, one at a time
+    # Sequentially: 6 × 0.4 s = 2.4 s; four at a time: two rounds for alice, ~0.8 s.
+    assert elapsed < 1.8
 
 
 def test_retry_after_reschedules_the_row_without_blocking_other_chats(
