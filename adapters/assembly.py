@@ -88,7 +88,7 @@ def build_application(
     *,
     clock: Clock | None = None,
     worker_threads: int | None = None,
-    sender_threads: int = 2,
+    sender_threads: int | None = None,
     extra_senders: dict[str, Sender] | None = None,
     adapters: list[PlatformAdapter] | None = None,
 ) -> Application:
@@ -107,7 +107,7 @@ def build_application(
         senders,
         core.clock,
         worker_threads=settings.worker_threads if worker_threads is None else worker_threads,
-        sender_threads=sender_threads,
+        sender_threads=settings.sender_threads if sender_threads is None else sender_threads,
         on_unreachable=subscriptions.on_unreachable,
         shared=shared,
     )

@@ -60,7 +60,8 @@ def build_core(settings: Settings, clock: Clock | None = None, subscriptions=Non
     clock = clock or Clock()
     # Every worker, sender and poller thread may hold a connection at once; keep headroom so
     # none waits on the pool.
-    db = open_database(settings.db_url, pool_size=settings.worker_threads + 6, max_overflow=10)
+    threads = settings.worker_threads + settings.sender_threads
+    db = open_database(settings.db_url, pool_size=threads + 4, max_overflow=10)
     registry = load_carriers(settings)
 
     def carrier_name(code: str) -> str:

@@ -41,6 +41,8 @@ class Settings(BaseSettings):
     public_base_url: str | None = None
     # Handlers mostly wait on the upstream (hundreds of ms), so threads are cheap concurrency.
     worker_threads: int = 16
+    # Sends in flight at once (to different chats; one chat's sends stay in order).
+    sender_threads: int = 8
     max_request_bytes: int = 1_000_000
     log_level: str = "INFO"
     admin_users: str = Field("", description="comma-separated platform:user ids")
