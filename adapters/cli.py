@@ -77,6 +77,7 @@ def cmd_console(settings: Settings, args: argparse.Namespace) -> int:
     from adapters.assembly import build_application
     from adapters.console import PLATFORM, USER_ID, ConsoleSender, run_console
 
+    configure_logging(settings, quiet=True)  # log lines would break up the chat
     sender = ConsoleSender(sys.stdout)
     # Whoever sits at the console operates the bot: /status is theirs.
     settings.admin_users = ",".join(filter(None, [settings.admin_users, f"{PLATFORM}:{USER_ID}"]))
