@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from dataclasses import replace
 
-from bot.commands import Command, parse_command
+from bot.commands import parse_command
 from bot.engine_commands import CommandHandlers, SubscriptionCommands
 from bot.lookup import Lookup, Outcome, needs_phone
 from bot.models import Button, Incoming, Reply
@@ -239,6 +239,3 @@ class Engine:
                 reply = replace(reply, meta={**reply.meta, "callback_id": message.callback_id})
             out.append(reply)
         return out
-
-
-__all__ = ["Command", "Engine"]

@@ -38,7 +38,6 @@ class Settings(BaseSettings):
 
     # --- web and worker --------------------------------------------------------------------
     port: int = 8000
-    public_base_url: str | None = None
     # Handlers mostly wait on the upstream (hundreds of ms), so threads are cheap concurrency.
     worker_threads: int = 16
     # Sends in flight at once (to different chats; one chat's sends stay in order).
