@@ -59,9 +59,9 @@ class Application:
     def stop(self) -> None:
         """Stop everything this process started and close connections."""
         self.stop_event.set()
+        self.runtime.stop()  # first: running handlers and sends finish on open clients
         for adapter in self.adapters:
             adapter.stop()
-        self.runtime.stop()
         self.core.close()
 
 

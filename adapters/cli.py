@@ -163,6 +163,9 @@ def cmd_carriers_sync(settings: Settings, args: argparse.Namespace) -> int:
     from bot.carriers.sync import sync_registry
     from bot.upstream import NotConfigured, UpstreamError, build_provider
 
+    if settings.demo:
+        print("carrier sync needs KUAIDI_APPCODE (the demo has no carrier list).", file=sys.stderr)
+        return 1
     provider = build_provider(settings)
     path = carriers_override_path(settings)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -123,7 +123,7 @@ class Engine:
                 continue
             replies += self.outcome_replies(message, outcome, then)
         if missing:
-            replies.append(self._ask_tail(message, missing, then))
+            replies.append(self.ask_tail(message, missing, then))
         return replies
 
     def outcome_replies(
@@ -178,7 +178,8 @@ class Engine:
             return (refresh,)
         return (Button(t("btn_subscribe", language), f"sub:{number}"), refresh)
 
-    def _ask_tail(self, message: Incoming, missing: list[Outcome], then: dict | None) -> Reply:
+    def ask_tail(self, message: Incoming, missing: list[Outcome], then: dict | None) -> Reply:
+        """Ask for the phone tail these lookups need; remember the question (and `then`)."""
         payload = {"numbers": [[o.number, o.carrier] for o in missing], "then": then}
         self.store.set_pending(
             message.platform, message.chat_id, message.user_id, PHONE_TAIL, payload
@@ -212,7 +213,7 @@ class Engine:
             else:
                 replies += self.outcome_replies(message, outcome, pending.get("then"))
         if missing:
-            replies.append(self._ask_tail(message, missing, pending.get("then")))
+            replies.append(self.ask_tail(message, missing, pending.get("then")))
         return replies
 
     @staticmethod

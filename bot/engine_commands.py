@@ -130,7 +130,7 @@ class CommandHandlers:
             message.platform, message.user_id, number, carrier, fresh=True
         )
         if outcome.needs_tail:
-            return self.engine.track_numbers(message, [Waybill(number, ())])
+            return [self.engine.ask_tail(message, [outcome], None)]
         replies = self.engine.outcome_replies(message, outcome)
         if replies and replies[0].card is not None:
             replies[0] = _edit(replies[0], message.message_id)
@@ -144,6 +144,8 @@ class CommandHandlers:
         if not keyword:
             return [Reply(text=t("carriers_usage", message.language))]
         result = self.registry.search(keyword, page=page, per_page=10)
+        if result.count and not result.items:  # a page past the end: show the last one
+            result = self.registry.search(keyword, page=result.pagecount, per_page=10)
         if not result.items:
             return [Reply(text=t("carriers_none", message.language, keyword=keyword))]
         lines = [

@@ -72,3 +72,4 @@ class FeishuAdapter:
         """Stop the long connection and the bot-info retries."""
         self.identity.stop()
         self.intake.stop()
+        self.api.close()

@@ -136,7 +136,7 @@ def _deliver(
         return answer
     try:
         parsed = parse_envelope(payload, bot_open_id())
-    except (ValueError, KeyError, TypeError) as exc:
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
         # Signed by Feishu, so retrying cannot fix it: log and answer 200.
         log.warning("feishu: malformed %s event: %s", header.get("event_type"), exc)
         return answer

@@ -52,7 +52,7 @@ def build_handler(inbox: Inbox, bot_open_id: Callable[[], str | None]) -> Any:
     def accept(event: Any) -> None:
         try:
             parsed = parse_envelope(event_to_dict(event), bot_open_id())
-        except (ValueError, KeyError, TypeError) as exc:
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
             log.warning("feishu: malformed event on the long connection: %s", exc)
             return  # redelivery cannot fix it
         if parsed is not None:

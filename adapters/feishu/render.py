@@ -51,6 +51,11 @@ def escape_md(text: str) -> str:
     return _MD_SPECIAL.sub(lambda m: _MD_ENTITIES[m.group(0)], flat)
 
 
+def escape_lines(text: str) -> str:
+    """Multi-line text for `lark_md`: each line escaped on its own, line breaks kept."""
+    return "\n".join(escape_md(line) for line in text.splitlines())
+
+
 def escape_text(text: str) -> str:
     """Plain text for a `text` message: Feishu parses `<at …>` and a few style tags there and
     has no escape, so a zero-width space after `<` (and inside `**`, `~~`, `](`) breaks them."""
@@ -106,7 +111,7 @@ def build_card(reply: Reply, target: Target) -> dict[str, Any]:
 
 def _card(reply: Reply, target: Target, shown: int, older: int, keep: int) -> dict[str, Any]:
     elements: list[dict[str, Any]] = []
-    intro = escape_md(truncate(reply.text, 1500)) if reply.text else ""
+    intro = escape_lines(truncate(reply.text, 1500)) if reply.text else ""
     if reply.mention_user and _OPEN_ID.match(reply.mention_user):
         intro = f"<at id={reply.mention_user}></at> {intro}".rstrip()
     if intro:

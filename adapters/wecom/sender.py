@@ -25,6 +25,7 @@ from adapters.wecom.parse import AIBOT_CHAT_PREFIX
 from adapters.wecom.response_urls import ResponseUrls
 from bot.clock import Clock
 from bot.models import Reply, Target
+from bot.render import truncate, utf8_len
 from bot.runtime.ports import RateLimit, SendLimits, SendResult
 
 log = logging.getLogger(__name__)
@@ -121,7 +122,10 @@ class WeComSender:
         content = render.render_single(reply, markdown=True)
         if not self._markdown:
             # response_url takes markdown only; the plain rendering, defused, stands in.
-            content = render.neutralise(render.render_single(reply, markdown=False))
+            # Look-alikes are wider in UTF-8 than what they replace: cut again after.
+            content = truncate(
+                render.neutralise(render.render_single(reply, markdown=False)), 2048, utf8_len
+            )
         answer = post_json(
             self._http, url, {"msgtype": "markdown", "markdown": {"content": content}}
         )
@@ -129,7 +133,9 @@ class WeComSender:
             return SendResult(ok=False, retry_after=60, error="rate limited (45009)")
         self._urls.spend(msgid, url)  # used or refused: WeCom takes one call per URL
         if not answer.ok:
-            return SendResult(ok=False, permanent=True, error=_describe(answer))
+            # Not permanent: one refused answer (busy, expired URL) says nothing about the
+            # chat, and a permanent result would pause the group's subscriptions.
+            return SendResult(ok=False, error=_describe(answer))
         return SendResult(ok=True)  # response_url answers carry no message id
 
     # --- group robot ----------------------------------------------------------------------

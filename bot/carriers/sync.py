@@ -71,8 +71,9 @@ def sync_registry(fetch_page: FetchPage, path: str | Path) -> SyncReport:
     override: dict = {"vendor_codes": {}, "aliases": {}, "contacts": {}, "added": []}
     matched = 0
     for item in items:
-        name = str(item.get("Name") or "").strip()
-        vendor_code = str(item.get("simName") or "").strip()
+        # Vendor casing (Name/simName) or the upstream client's normalised rows (name/code).
+        name = str(item.get("Name") or item.get("name") or "").strip()
+        vendor_code = str(item.get("simName") or item.get("code") or "").strip()
         if not name or not vendor_code:
             continue
         carrier = _match(shipped, name, vendor_code)

@@ -29,10 +29,15 @@ def claim_due(
     lease_seconds: float,
     *,
     polled_before: datetime | None = None,
+    lease_from: datetime | None = None,
 ) -> list:
     """Lease up to `limit` active parcels: due ones (`next_poll_at` passed, earliest first),
-    or with `polled_before` every one not polled since then (`poll --once --all`)."""
-    free = or_(parcels.c.lease_until.is_(None), parcels.c.lease_until < now)
+    or with `polled_before` every one not polled since then (`poll --once --all`).
+
+    `now` is the due cut-off; leases run from `lease_from` (default `now`), the real time of
+    the claim, so a long round never hands out leases that have already run out."""
+    lease_start = lease_from or now
+    free = or_(parcels.c.lease_until.is_(None), parcels.c.lease_until < lease_start)
     cond = and_(parcels.c.state == ACTIVE, free)
     if polled_before is not None:
         polled = or_(parcels.c.last_polled_at.is_(None), parcels.c.last_polled_at < polled_before)
@@ -41,7 +46,7 @@ def claim_due(
         cond = and_(cond, parcels.c.next_poll_at <= now)
     pick = select(parcels.c.id).where(cond).order_by(parcels.c.next_poll_at).limit(limit)
     lease = {
-        "lease_until": now + timedelta(seconds=lease_seconds),
+        "lease_until": lease_start + timedelta(seconds=lease_seconds),
         "lease_token": str(uuid.uuid4()),
     }
     with db.engine.begin() as conn:

@@ -179,7 +179,14 @@ class Poller:
         since = started - timedelta(seconds=self.min_interval) if all_numbers else None
         while report.polled < limit:
             size = min(self.batch, limit - report.polled)
-            rows = claim_due(self.db, started, size, self.lease_seconds, polled_before=since)
+            rows = claim_due(
+                self.db,
+                started,
+                size,
+                self.lease_seconds,
+                polled_before=since,
+                lease_from=self.clock.now(),
+            )
             if not rows:
                 return
             for index, row in enumerate(rows):
@@ -193,6 +200,8 @@ class Poller:
                 if failures_in_row >= ROUND_FAILURES:
                     release(self.db, rows[index + 1 :])
                     raise _Abort("upstream unavailable")
+            # A long round must not hold back pushes whose batching window has passed.
+            report.pushes += self.pushes.flush()
 
     # --- one number -----------------------------------------------------------------------
     def _poll(self, row, report: RoundReport, policy: Policy) -> bool:

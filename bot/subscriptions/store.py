@@ -16,6 +16,7 @@ from sqlalchemy import Connection, and_, delete, func, select, update
 from bot.clock import Clock
 from bot.models import Target
 from bot.storage.db import Database
+from bot.storage.sql import insert_ignore
 from bot.subscriptions.changes import Baseline, events_to_json
 from bot.subscriptions.schema import (
     ACTIVE,
@@ -123,9 +124,12 @@ class SubscriptionStore:
         ).first()
         if row is not None:
             values: dict = {"tail": new.tail} if new.tail else {}
-            if row.state in (IDLE, STOPPED):
-                # A new follower starts the clocks again (no-record and staleness limits).
+            if row.state in (IDLE, STOPPED, FINAL):
+                # A new follower starts the clocks again (no-record and staleness limits); a
+                # final parcel is looked at again too (a "delivered" can turn into a return).
                 values.update(created_at=now, last_change_at=now, next_poll_at=now)
+                if row.state == FINAL:
+                    values["state"] = ACTIVE
             if values:
                 conn.execute(update(parcels).where(parcels.c.id == row.id).values(**values))
             return row.id
@@ -144,7 +148,10 @@ class SubscriptionStore:
             # Known state: the schedule decides after the first poll. Unknown: poll soon.
             "next_poll_at": now,
         }
-        return conn.execute(parcels.insert().values(**values).returning(parcels.c.id)).scalar()
+        # Two chats may subscribe to a new number at once: the loser of the insert race
+        # simply follows the winner's row.
+        insert_ignore(conn, parcels, values)
+        return conn.execute(select(parcels.c.id).where(parcels.c.number == new.number)).scalar()
 
     def _over_cap(self, conn: Connection, target: Target, cap: int) -> bool:
         """True when the chat (a group) or the user already follows `cap` parcels."""

@@ -27,6 +27,7 @@ from bot.upstream.errors import (
     BusinessError,
     ConfigurationError,
     NotConfigured,
+    PhoneRequired,
     Throttled,
     UpstreamError,
     UpstreamUnavailable,
@@ -122,7 +123,8 @@ class ApiClient:
             try:
                 return self._track_once(number, carrier, phone_tail)
             except BusinessError as refusal:
-                if not carrier:
+                # A missing or wrong phone tail is not about the code: asking again won't help.
+                if not carrier or isinstance(refusal, PhoneRequired):
                     raise
                 log.info("retrying %s without code %r after: %s", number, carrier, refusal.msg)
                 return self._track_once(number, None, phone_tail)

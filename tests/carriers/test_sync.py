@@ -75,3 +75,27 @@ def test_sync_stops_at_an_empty_page(tmp_path):
 
     report = sync_registry(endless, tmp_path / "o.json")
     assert report.pages == 3 and report.matched == 2 and report.added == 0
+
+
+def test_sync_reads_the_upstream_clients_normalised_rows(tmp_path):
+    """`ApiClient.carriers` hands rows as {code, name, phone, url}: they must count too."""
+    rows = [{"name": "极兔速递", "code": "jt", "phone": "", "url": ""}]
+    report = sync_registry(lambda page: (rows, 1) if page == 1 else ([], 1), tmp_path / "o.json")
+    assert report.matched == 1
+    assert load_registry(tmp_path / "o.json").vendor_code("jtexpress") == "jt"
+
+
+def test_cli_sync_against_the_fake_upstream_fills_the_override(monkeypatch, tmp_path):
+    from adapters.cli import main
+    from tests.fakes.upstream_server import FakeUpstream
+
+    with FakeUpstream() as upstream:
+        monkeypatch.setenv("KUAIDI_APPCODE", upstream.appcode)
+        monkeypatch.setenv("KUAIDI_API_BASE", upstream.url)
+        monkeypatch.setenv("KUAIDI_CARRIERS_PATH", upstream.carriers_path)
+        monkeypatch.setenv("DATA_DIR", str(tmp_path))
+        assert main(["carriers", "sync"]) == 0
+    registry = load_registry(tmp_path / "carriers-override.json")
+    assert registry.vendor_code("jtexpress") == "jt"
+    monkeypatch.delenv("KUAIDI_APPCODE")
+    assert main(["carriers", "sync"]) == 1  # the demo has no carrier list to sync from

@@ -160,3 +160,15 @@ def test_new_numbers_supersede_the_open_question(chat, upstream):
     replies = chat.say("1234")  # the question about SF was dropped: digits are not a tail now
     assert all(r.card is None for r in replies)
     assert upstream.requests_for(SF) == []
+
+
+def test_refresh_of_a_number_needing_a_tail_asks_without_calling(chat, upstream):
+    replies = chat.say("", action=f"refresh:{SF}", callback_id="cb")
+    assert "后4位" in replies[-1].text
+    assert upstream.requests_for(SF) == []
+    assert chat.say("1234")[0].card.number == SF
+
+
+def test_carriers_page_past_the_end_shows_the_last_page(chat):
+    text = chat.say("/carriers 快递 9999")[0].text
+    assert "页" in text and "没有找到" not in text

@@ -175,3 +175,10 @@ def test_escape_md_round_trips_through_html_entities(text):
     escaped = escape_md(text)
     assert not set(escaped) & set("*_~`[]<>()\\$:\n")
     assert html.unescape(escaped) == " ".join(text.splitlines())
+
+
+def test_multi_line_text_keeps_its_line_breaks_in_a_card():
+    msg_type, content = render(Reply(text="第一行 *x*\n第二行", edit_of="om_card1"), GROUP)
+    assert msg_type == "interactive"
+    [intro] = markdown_contents(json.loads(content))
+    assert intro.split("\n")[1] == "第二行" and "*" not in intro

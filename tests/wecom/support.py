@@ -150,6 +150,8 @@ class FakeWeCom:
         return {"errcode": 0, "errmsg": "ok", "invaliduser": "", "msgid": f"msg-{count}"}
 
     def _aibot_response(self, query: dict[str, str]) -> dict:
+        if self.answers["/cgi-bin/aibot/response"]:
+            return self.answers["/cgi-bin/aibot/response"].popleft()
         code = query.get("response_code", "")
         with self._lock:
             if code in self.used_response_codes:

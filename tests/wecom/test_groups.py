@@ -129,3 +129,10 @@ def test_factory_end_to_end_webhook_to_response_url(vectors, fake_api, clock, in
     assert adapter.sender().send(target, Reply(text="ok", reply_to=message.message_id), "k").ok
     assert fake_api.sent(RESPONSE)[0].query == {"response_code": "c7"}
     adapter.stop()
+
+
+def test_a_refused_aibot_answer_is_not_permanent(adapter, fake_api, urls):
+    urls.remember("chat1", "m9", fake_api.response_url("c9"))
+    fake_api.answers[RESPONSE].append({"errcode": -1, "errmsg": "system busy"})
+    result = adapter.sender().send(GROUP, Reply(text="x", reply_to="m9"), "k")
+    assert not result.ok and not result.permanent  # the group's subscriptions stay on
