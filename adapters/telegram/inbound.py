@@ -26,8 +26,10 @@ log = logging.getLogger(__name__)
 PLATFORM = "telegram"
 WEBHOOK_PATH = "/telegram/webhook"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
-#: Seconds a webhook request waits for the first getMe (started when the routes are built).
-IDENTITY_WAIT = 5.0
+#: Seconds a webhook request waits for the first getMe (started when the routes are built,
+#: so normally long done). Kept short: while Telegram's API is unreachable we answer 503 at
+#: once and Telegram re-delivers later, rather than holding webhook requests open.
+IDENTITY_WAIT = 1.0
 
 _GROUP_TYPES = (Chat.GROUP, Chat.SUPERGROUP)
 

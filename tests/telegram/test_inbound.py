@@ -237,3 +237,24 @@ def test_anonymous_group_admin_is_heard_but_other_bots_are_not(me):
     message = parse(update, me)
 
     assert message is not None and (message.text, message.addressed) == ("/track SF1", True)
+
+
+def test_unknown_identity_answers_503_and_accepts_nothing(adapter, fake_api, inbox, vector):
+    from flask import Flask
+
+    # getMe fails for the prefetch (when the routes are built) and for the retry that the
+    # request starts: who "we" are is unknown, so the update is refused for re-delivery.
+    fake_api.fail_next("getMe", 502, "Bad Gateway")
+    fake_api.fail_next("getMe", 502, "Bad Gateway")
+    app = Flask(__name__)
+    app.register_blueprint(adapter.blueprint(inbox))
+    response = post(app.test_client(), vector["update"], vector["secret_token"])
+    assert response.status_code == 503
+    assert inbox.calls == 0
+    # once getMe answers again, a re-delivery of the update is accepted
+    statuses = [post(app.test_client(), vector["update"], vector["secret_token"]).status_code]
+    while statuses[-1] == 503 and len(statuses) < 3:
+        statuses.append(
+            post(app.test_client(), vector["update"], vector["secret_token"]).status_code
+        )
+    assert statuses[-1] == 200 and len(inbox.accepted) == 1
