@@ -23,7 +23,14 @@ import re
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.models import Reply, TrackingCard, TrackingEvent
-from bot.render import card_title, chunk_by_budget, event_time, split_latest, status_line
+from bot.render import (
+    card_title,
+    chunk_by_budget,
+    event_time,
+    split_latest,
+    status_line,
+    truncate,
+)
 
 #: Telegram's hard limit (`MessageLimit.MAX_TEXT_LENGTH`).
 MAX_TEXT_LENGTH = 4096
@@ -61,7 +68,7 @@ def render_messages(reply: Reply) -> list[str]:
     """The reply as HTML messages, each within `TEXT_BUDGET`; empty when there is nothing."""
     items: list[str] = []
     if reply.mention_user:
-        name = _cut(reply.meta.get("user_name") or "🔔", 64)
+        name = truncate(reply.meta.get("user_name") or "🔔", 64)
         items.append(
             f'<a href="tg://user?id={html.escape(reply.mention_user)}">{escape(name)}</a>'
         )
@@ -96,7 +103,7 @@ def card_items(card: TrackingCard) -> list[str]:
 def event_line(event: TrackingEvent, first: bool = False) -> str:
     """`📍 <code>2026-01-02 09:00</code> text` for the newest event, `•` for the others."""
     bullet = "📍" if first else "•"
-    text = escape(_cut(event.text.strip(), EVENT_TEXT_MAX))
+    text = escape(truncate(event.text.strip(), EVENT_TEXT_MAX))
     return f"{bullet} <code>{escape(event_time(event))}</code> {text}"
 
 
@@ -148,7 +155,3 @@ def _pieces(line: str, budget: int) -> list[str]:
         units += width
     pieces.append(line[start:])
     return pieces
-
-
-def _cut(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -21,7 +21,15 @@ import re
 import unicodedata
 
 from bot.models import Button, Reply, TrackingCard
-from bot.render import card_lines, card_title, chunk_by_budget, event_time, truncate, utf8_len
+from bot.render import (
+    card_lines,
+    card_title,
+    chunk_by_budget,
+    event_time,
+    status_line,
+    truncate,
+    utf8_len,
+)
 
 #: WeCom's limit for text.content and markdown.content, in UTF-8 bytes.
 CONTENT_BUDGET = 2048
@@ -114,7 +122,7 @@ def card_markdown_lines(card: TrackingCard, budget: int = CONTENT_BUDGET) -> lis
     if card.demo:
         lines.append(_font("warning", DEMO_MARK, budget))
     lines.append(_wrap("**📦 ", neutralise_inline(card_title(card)), "**", budget))
-    status = neutralise_inline(f"{card.status_emoji} {card.status_label}")
+    status = neutralise_inline(status_line(card))
     lines.append(_font("info" if card.is_final else "warning", status, budget))
     for event in card.events:
         lines.append(_wrap(f"> {event_time(event)}  ", neutralise_inline(event.text), "", budget))
