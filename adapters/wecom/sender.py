@@ -18,6 +18,7 @@ import threading
 from collections import deque
 
 import httpx
+from cachetools import TTLCache
 
 from adapters.wecom import render
 from adapters.wecom.client import ApiAnswer, WeComApi, WeComTransportError, post_json
@@ -72,14 +73,18 @@ class WeComSender:
         self._urls = response_urls
         self._markdown = markdown
         self._robot_window = _SlidingWindow(ROBOT_LIMIT, clock or Clock())
+        # Chunks of a robot reply already posted, by idempotency key (this process only).
+        self._robot_progress: TTLCache[str, int] = TTLCache(maxsize=4096, ttl=6 * 3600)
+        self._progress_lock = threading.Lock()
 
     def send(self, target: Target, reply: Reply, idempotency_key: str) -> SendResult:
         """Render and send one reply; see `SendResult` for what the runtime does with it."""
         try:
             if target.chat_id.startswith(ROBOT_PREFIX):
-                return self._send_robot(target.chat_id[len(ROBOT_PREFIX) :], reply)
+                robot_key = target.chat_id[len(ROBOT_PREFIX) :]
+                return self._send_robot(robot_key, reply, idempotency_key)
             if target.is_group or target.chat_id.startswith(AIBOT_CHAT_PREFIX):
-                return self._send_aibot(target.chat_id, reply)
+                return self._send_aibot(target.chat_id, reply, idempotency_key)
             return self._send_app(target.chat_id, reply)
         except WeComTransportError as exc:
             return SendResult(ok=False, error=str(exc))
@@ -108,11 +113,11 @@ class WeComSender:
 
     # --- AI bot ---------------------------------------------------------------------------
 
-    def _send_aibot(self, chat_id: str, reply: Reply) -> SendResult:
+    def _send_aibot(self, chat_id: str, reply: Reply, idempotency_key: str) -> SendResult:
         found = self._urls.find(chat_id, reply.reply_to)
         if found is None and chat_id in self._group_robots:
             # A push (no message to answer): the group's robot carries it.
-            return self._send_robot(self._group_robots[chat_id], reply)
+            return self._send_robot(self._group_robots[chat_id], reply, idempotency_key)
         if found is None:
             # Nothing to answer through: AI-bot chats cannot receive pushes (use a robot).
             return SendResult(
@@ -140,7 +145,9 @@ class WeComSender:
 
     # --- group robot ----------------------------------------------------------------------
 
-    def _send_robot(self, key: str, reply: Reply) -> SendResult:
+    def _send_robot(self, key: str, reply: Reply, idempotency_key: str) -> SendResult:
+        """Post the reply's chunks; a retried row resumes after the chunks already posted
+        (robots have no duplicate check, so re-posting chunk 1 would show twice)."""
         if self._markdown:
             chunks = render.render_markdown(reply, ROBOT_MARKDOWN_BUDGET)
             if reply.mention_user and chunks:
@@ -148,7 +155,12 @@ class WeComSender:
         else:
             chunks = render.render_plain(reply)
         url = f"{self._base}/cgi-bin/webhook/send"
-        for chunk in chunks:
+        with self._progress_lock:
+            done = self._robot_progress.get(idempotency_key, 0)
+        for index, chunk in enumerate(chunks[done:], start=done):
+            if index:
+                with self._progress_lock:
+                    self._robot_progress[idempotency_key] = index
             wait = self._robot_window.wait_for(key)
             if wait > 0:
                 return SendResult(ok=False, retry_after=wait, error="robot limit 20/min")
@@ -161,6 +173,8 @@ class WeComSender:
                 return SendResult(ok=False, permanent=True, error=_describe(answer))
             if not answer.ok:
                 return SendResult(ok=False, error=_describe(answer))
+        with self._progress_lock:
+            self._robot_progress.pop(idempotency_key, None)
         return SendResult(ok=True)
 
 

@@ -136,3 +136,22 @@ def test_a_refused_aibot_answer_is_not_permanent(adapter, fake_api, urls):
     fake_api.answers[RESPONSE].append({"errcode": -1, "errmsg": "system busy"})
     result = adapter.sender().send(GROUP, Reply(text="x", reply_to="m9"), "k")
     assert not result.ok and not result.permanent  # the group's subscriptions stay on
+
+
+def test_a_retried_robot_reply_resumes_after_the_chunks_already_posted(adapter, fake_api):
+    from bot.models import TrackingCard, TrackingEvent
+
+    events = tuple(TrackingEvent(None, f"【杭州】第{i}站 " + "很长的描述" * 30) for i in range(40))
+    card = TrackingCard("YT1", "yuantong", "圆通", "", 2, "运输中", "🚚", False, events)
+    target = Target("wecom", "robot:KEY1", "", True)
+    fake_api.answers[WEBHOOK].extend(
+        [{"errcode": 0, "errmsg": "ok"}, {"errcode": -1, "errmsg": "busy"}]
+    )
+    first = adapter.sender().send(target, Reply(card=card), "row-1")
+    assert not first.ok and not first.permanent
+    posted_once = [r.body for r in fake_api.sent(WEBHOOK)]
+    assert len(posted_once) == 2  # chunk 1 posted, chunk 2 refused
+    assert adapter.sender().send(target, Reply(card=card), "row-1").ok
+    bodies = [r.body for r in fake_api.sent(WEBHOOK)]
+    assert bodies[2] == posted_once[1]  # the retry starts at the refused chunk
+    assert bodies.count(posted_once[0]) == 1  # chunk 1 never shows twice
