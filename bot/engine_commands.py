@@ -4,8 +4,11 @@ routing of subscription commands to the subscriptions service."""
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Protocol
+
+from cachetools import TTLCache
 
 from bot.carriers import Registry
 from bot.commands import Command
@@ -18,6 +21,9 @@ if TYPE_CHECKING:
     from bot.lookup import Outcome
 
 _TAIL = re.compile(r"^\d{4}$")
+#: Seconds in which another refresh of the same number reuses the last answer: every fresh
+#: lookup is a paid call, and a button invites repeated presses.
+REFRESH_COOLDOWN = 60
 _PLAUSIBLE_NUMBER = re.compile(r"^[A-Z0-9]{6,40}$")
 
 
@@ -84,6 +90,8 @@ class CommandHandlers:
         self.registry = registry
         self.subscriptions = subscriptions
         self.admins = admins
+        self._refreshed: TTLCache[str, bool] = TTLCache(maxsize=10_000, ttl=REFRESH_COOLDOWN)
+        self._refreshed_lock = threading.Lock()
 
     def dispatch(self, message: Incoming, command: Command) -> list[Reply]:
         """Run `command` for `message`."""
@@ -126,8 +134,11 @@ class CommandHandlers:
 
     def _refresh(self, message: Incoming, number: str) -> list[Reply]:
         carrier = next((w.carrier for w in find_waybills(number)), None)
+        with self._refreshed_lock:
+            fresh = number not in self._refreshed
+            self._refreshed[number] = True
         outcome = self.engine.lookup.track(
-            message.platform, message.user_id, number, carrier, fresh=True
+            message.platform, message.user_id, number, carrier, fresh=fresh
         )
         if outcome.needs_tail:
             return [self.engine.ask_tail(message, [outcome], None)]

@@ -172,3 +172,12 @@ def test_refresh_of_a_number_needing_a_tail_asks_without_calling(chat, upstream)
 def test_carriers_page_past_the_end_shows_the_last_page(chat):
     text = chat.say("/carriers 快递 9999")[0].text
     assert "页" in text and "没有找到" not in text
+
+
+def test_refresh_presses_in_quick_succession_cost_one_call(chat, upstream):
+    chat.say(YT)
+    before = len(upstream.requests_for(YT))
+    for press in range(3):
+        replies = chat.say("", action=f"refresh:{YT}", callback_id=f"cb{press}")
+        assert replies[0].card.number == YT
+    assert len(upstream.requests_for(YT)) == before + 1
