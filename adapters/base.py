@@ -9,6 +9,16 @@ from flask import Blueprint
 from bot.runtime.ports import Inbox, Sender
 
 
+class Rejected(Exception):
+    """A webhook request we refuse: `status` (400/403/404/413) and a short reason that
+    carries no secrets and no request data."""
+
+    def __init__(self, status: int, reason: str) -> None:
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
+
+
 class PlatformAdapter(Protocol):
     """One platform: its webhook routes, its sender, and optional background intake.
 

@@ -117,6 +117,11 @@ class Settings(BaseSettings):
         return self.telegram_enabled or self.wecom_enabled or self.feishu_enabled
 
 
+def reveal(secret: SecretStr | None) -> str | None:
+    """The value of an optional secret setting, for the code that must use it."""
+    return secret.get_secret_value() if secret is not None else None
+
+
 def _normalise_db_url(url: str) -> str:
     """Let operators write `postgresql://…` and still get the psycopg 3 driver."""
     for prefix in ("postgres://", "postgresql://"):

@@ -11,7 +11,7 @@ from adapters.feishu.client import FeishuApi
 from adapters.feishu.inbound import WebhookSecrets
 from adapters.feishu.intake import WsClientFactory, lark_ws_client
 from bot.runtime.ports import TokenCache
-from bot.settings import Settings
+from bot.settings import Settings, reveal
 
 __all__ = ["FeishuAdapter", "build_adapter"]
 
@@ -26,8 +26,8 @@ def build_adapter(
     app_secret = settings.feishu_app_secret.get_secret_value()
     api = FeishuApi(app_id, app_secret, tokens, settings.feishu_api_base)
     secrets = WebhookSecrets(
-        verification_token=_secret(settings.feishu_verification_token),
-        encrypt_key=_secret(settings.feishu_encrypt_key),
+        verification_token=reveal(settings.feishu_verification_token) or "",
+        encrypt_key=reveal(settings.feishu_encrypt_key) or "",
     )
     return FeishuAdapter(
         api,
@@ -40,7 +40,3 @@ def build_adapter(
         bot_open_id=getattr(settings, "feishu_bot_open_id", None),
         ws_client_factory=ws_client_factory,
     )
-
-
-def _secret(value) -> str:
-    return value.get_secret_value() if value is not None else ""

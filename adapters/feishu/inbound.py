@@ -20,20 +20,12 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 
+from adapters.base import Rejected
 from adapters.feishu.crypto import DecryptError, decrypt, signature_valid
 from adapters.feishu.parse import CARD_ACTION_EVENT, parse_envelope
 from bot.runtime.ports import Inbox
 
 log = logging.getLogger(__name__)
-
-
-class Rejected(Exception):
-    """A request we refuse: `status` 400 (malformed) or 403 (not from Feishu)."""
-
-    def __init__(self, status: int, reason: str) -> None:
-        super().__init__(reason)
-        self.status = status
-        self.reason = reason
 
 
 @dataclass(frozen=True)

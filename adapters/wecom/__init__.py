@@ -22,15 +22,11 @@ from adapters.wecom.sender import WeComSender
 from bot.clock import Clock
 from bot.models import Incoming
 from bot.runtime.ports import Inbox, TokenCache
-from bot.settings import Settings
+from bot.settings import Settings, reveal
 
 __all__ = ["WeComAdapter", "WeComSender", "build_adapter"]
 
 HTTP_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
-
-
-def _secret(value) -> str | None:
-    return value.get_secret_value() if value is not None else None
 
 
 def parse_group_robots(text: str | None) -> dict[str, str]:
@@ -69,14 +65,14 @@ class WeComAdapter:
 
     def _app_crypto(self) -> WeChatCrypto | None:
         s = self._settings
-        token, key = _secret(s.wecom_token), _secret(s.wecom_encoding_aes_key)
+        token, key = reveal(s.wecom_token), reveal(s.wecom_encoding_aes_key)
         if not (s.wecom_corp_id and token and key):
             return None
         return WeChatCrypto(token, key, s.wecom_corp_id)
 
     def _aibot_crypto(self) -> WeChatCrypto | None:
         s = self._settings
-        token, key = _secret(s.wecom_aibot_token), _secret(s.wecom_aibot_encoding_aes_key)
+        token, key = reveal(s.wecom_aibot_token), reveal(s.wecom_aibot_encoding_aes_key)
         if not (token and key):
             return None
         return WeChatCrypto(token, key, "")  # the AI bot's receive id is empty
@@ -106,7 +102,7 @@ class WeComAdapter:
 
     def _build_sender(self) -> WeComSender:
         s = self._settings
-        secret = _secret(s.wecom_secret)
+        secret = reveal(s.wecom_secret)
         api = None
         if s.wecom_corp_id and secret:
             api = WeComApi(self._http, s.wecom_api_base, s.wecom_corp_id, secret, self._tokens)
@@ -118,7 +114,7 @@ class WeComAdapter:
             self._urls,
             markdown=s.wecom_markdown,
             clock=self._clock,
-            group_robots=parse_group_robots(_secret(s.wecom_group_robots)),
+            group_robots=parse_group_robots(reveal(s.wecom_group_robots)),
         )
 
     def start_intake(self, inbox: Inbox) -> None:

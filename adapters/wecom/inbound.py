@@ -19,6 +19,7 @@ from wechatpy.enterprise import WeChatCrypto
 from wechatpy.enterprise.exceptions import InvalidCorpIdException
 from wechatpy.exceptions import InvalidSignatureException
 
+from adapters.base import Rejected
 from adapters.wecom.parse import MalformedPayload, parse_aibot_json, parse_app_xml
 from adapters.wecom.response_urls import ResponseUrls
 from bot.runtime.ports import Inbox
@@ -29,15 +30,6 @@ log = logging.getLogger(__name__)
 MAX_BODY_BYTES = 64 * 1024
 
 _QUERY = ("msg_signature", "timestamp", "nonce")
-
-
-class Rejected(Exception):
-    """A request we refuse: `status` 400/403/404/413 and a short reason (no secrets, no data)."""
-
-    def __init__(self, status: int, reason: str) -> None:
-        super().__init__(reason)
-        self.status = status
-        self.reason = reason
 
 
 def _plain(body: str, status: int = 200) -> Response:

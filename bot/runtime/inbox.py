@@ -21,6 +21,7 @@ from bot.models import Incoming, Reply, target_of
 from bot.runtime.leases import (
     Claim,
     LeaseLost,
+    backoff,
     claim_rows,
     eligible,
     extend_rows,
@@ -52,11 +53,6 @@ class InboxItem:
     message: Incoming
     attempts: int
     token: str
-
-
-def retry_delay(attempts: int) -> float:
-    """Seconds before retrying after the `attempts`-th failure: 2, 4, 8 … capped at 5 min."""
-    return float(min(300, 2**attempts))
 
 
 class DurableInbox:
@@ -182,7 +178,7 @@ class DurableInbox:
         if item.attempts >= self.max_attempts:
             values = {"status": PARKED, "finished_at": now, "last_error": error}
         else:
-            later = now + timedelta(seconds=retry_delay(item.attempts))
+            later = now + timedelta(seconds=backoff(item.attempts))
             values = {"available_at": later, "last_error": error}
         with self.db.engine.begin() as conn:
             finish_row(conn, inbox, item.row_id, item.token, **values)

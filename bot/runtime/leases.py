@@ -110,3 +110,8 @@ def extend_rows(conn: Connection, table: Table, claims: dict[int, str], until: d
 
 class LeaseLost(RuntimeError):
     """The row was taken over by another worker after this one's lease expired."""
+
+
+def backoff(attempts: int) -> float:
+    """Seconds before retrying after the `attempts`-th failure: 2, 4, 8 … capped at 5 min."""
+    return float(min(300, 2**attempts))

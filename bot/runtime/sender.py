@@ -17,6 +17,7 @@ from datetime import timedelta
 
 from bot.clock import Clock
 from bot.models import Target
+from bot.runtime.leases import backoff
 from bot.runtime.metrics import Metrics
 from bot.runtime.outbox import DurableOutbox, OutboxItem
 from bot.runtime.ports import Sender, SendResult
@@ -24,11 +25,6 @@ from bot.runtime.ratelimit import Buckets, buckets_for
 from bot.runtime.unreachable import UnreachableTargets
 
 log = logging.getLogger(__name__)
-
-
-def send_backoff(attempts: int) -> float:
-    """Seconds before retrying after the `attempts`-th failed send: 2, 4, 8 … up to 5 min."""
-    return float(min(300, 2**attempts))
 
 
 class OutboxSender:
@@ -123,7 +119,7 @@ class OutboxSender:
             log.warning("outbox row parked key=%s reason=%s", item.idempotency_key, reason)
             self.outbox.park(item, f"{reason}: {error}")
         else:
-            self.outbox.reschedule(item, send_backoff(item.attempts + 1), f"{reason}: {error}")
+            self.outbox.reschedule(item, backoff(item.attempts + 1), f"{reason}: {error}")
 
     def _mark_unreachable(self, target: Target, reason: str) -> None:
         self.unreachable.mark(target, reason)
