@@ -1,0 +1,143 @@
+"""The processes `bench/gateway.py` starts, each configured through BENCH_* variables.
+
+- `web_app()` / `naive_app()`: the gunicorn applications (queued: accept only; naive: handle
+  and send inside the request);
+- `worker_main()`: a `kuaidi-bot worker`-like process (`run_worker_forever`) whose handler
+  queries the fake upstream over HTTP and whose sender posts to the fake platform API;
+- `upstream_main()`: the fake upstream, answering every query after `UPSTREAM_LATENCY`;
+- `platform_main()`: the fake platform API, in a process of its own so its request handling
+  does not share a GIL with the load generator's clocks. It prints its URL, then answers
+  commands on stdin, one per line: `seen` (distinct idempotency keys received) and `dump`
+  (every send and the visible message count, as one JSON line).
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import sys
+import threading
+from dataclasses import asdict
+from http.server import ThreadingHTTPServer
+
+import httpx
+
+from adapters.testing import FakePlatformAPI, TestingAdapter, TestingSender
+from bot.models import Reply, target_of
+
+SECRET = "bench-secret"
+UPSTREAM_LATENCY = 1.5
+LEASE_SECONDS = 10.0
+HANDLER_CLIENTS = 16
+# Hundreds of connections arrive at once; the default backlog of 5 would drop SYNs.
+ThreadingHTTPServer.request_queue_size = 1024
+
+
+def _handler():
+    """The core handler stand-in: one upstream query over HTTP, one reply.
+
+    Each handler thread keeps to one of a few HTTP clients: httpcore's pool walks all of its
+    connections on every request, so one client shared by 200 threads (200+ connections)
+    costs ~3x the CPU and, past ~200 in flight, stretched 1.5 s answers to 3–5 s (measured:
+    one client, 300 threads: 69/s, p50 5.5 s; 16 clients: 200/s, p50 1.55 s).
+    """
+    clients = [
+        httpx.Client(
+            base_url=os.environ["BENCH_UPSTREAM_URL"],
+            timeout=10.0,
+            limits=httpx.Limits(max_connections=64, max_keepalive_connections=64),
+        )
+        for _ in range(HANDLER_CLIENTS)
+    ]
+    assigned = itertools.count()
+    local = threading.local()
+
+    def handle(message):
+        if not hasattr(local, "http"):
+            local.http = clients[next(assigned) % len(clients)]
+        answer = local.http.get("/query", params={"kddh": message.text}).json()
+        return [Reply(text=f"{message.text} {answer.get('kdmc')} {answer.get('status')}")]
+
+    return handle
+
+
+def web_app():
+    """Queued mode's web process: `gunicorn 'bench.gateway_roles:web_app()'`."""
+    from adapters.web import create_app
+    from bot.clock import Clock
+    from bot.runtime.runtime import Runtime
+    from bot.settings import Settings
+    from bot.storage import open_database
+
+    db = open_database(os.environ["BENCH_DB_URL"], pool_size=8, max_overflow=8)
+    runtime = Runtime(db, lambda m: [], {}, Clock(), worker_threads=0, sender_threads=0)
+    adapter = TestingAdapter(SECRET, os.environ["BENCH_PLATFORM_URL"])
+    return create_app(runtime, [adapter], Settings(_env_file=None), lambda: True)
+
+
+class _InlineInbox:
+    """Naive mode: handle and send inside the webhook request, as a slow bot does."""
+
+    def __init__(self) -> None:
+        self.handle = _handler()
+        self.sender = TestingSender(os.environ["BENCH_PLATFORM_URL"])
+
+    def accept(self, delivery_id, message) -> bool:
+        for index, reply in enumerate(self.handle(message)):
+            self.sender.send(target_of(message), reply, f"testing:{delivery_id}:{index}")
+        return True
+
+
+def naive_app():
+    """Naive mode's web process: `gunicorn 'bench.gateway_roles:naive_app()'`."""
+    from flask import Flask
+
+    app = Flask("naive")
+    adapter = TestingAdapter(SECRET, os.environ["BENCH_PLATFORM_URL"])
+    app.register_blueprint(adapter.blueprint(_InlineInbox()))
+    return app
+
+
+def worker_main() -> None:
+    """A worker process: inbox claims, the handler, the sender, until SIGTERM (or SIGKILL)."""
+    from bot.clock import Clock
+    from bot.runtime.runtime import Runtime, run_worker_forever
+    from bot.storage import open_database
+
+    db = open_database(os.environ["BENCH_DB_URL"], pool_size=20, max_overflow=10)
+    runtime = Runtime(
+        db,
+        _handler(),
+        {"testing": TestingSender(os.environ["BENCH_PLATFORM_URL"])},
+        Clock(),
+        worker_threads=int(os.environ.get("BENCH_WORKER_THREADS", "400")),
+        sender_threads=16,
+        lease_seconds=LEASE_SECONDS,
+        send_lease_seconds=LEASE_SECONDS,
+        poll_interval=0.02,
+    )
+    run_worker_forever(runtime)
+
+
+def upstream_main() -> None:
+    """The fake upstream; prints its URL and serves until stdin closes."""
+    from tests.fakes.upstream_server import FakeUpstream
+
+    server = FakeUpstream(appcode=None, latency=UPSTREAM_LATENCY).start()
+    print(server.url, flush=True)
+    sys.stdin.read()  # until the parent closes our stdin (or dies)
+
+
+def platform_main() -> None:
+    """The fake platform API; prints its URL, then answers `seen` / `dump` on stdin."""
+    api = FakePlatformAPI()
+    print(api.start(), flush=True)
+    for line in sys.stdin:
+        if line.strip() == "seen":
+            print(len(set(api.sent_keys())), flush=True)
+        elif line.strip() == "dump":
+            with api.lock:
+                sends = [asdict(send) for send in api.sends]
+            print(json.dumps({"sends": sends, "visible": api.visible_count()}), flush=True)
+    api.stop()
