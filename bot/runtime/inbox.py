@@ -91,11 +91,7 @@ class DurableInbox:
             "attempts": 0,
             "received_at": now,
         }
-        # One statement, so autocommit is its transaction: no BEGIN/COMMIT round trips on the
-        # webhook's critical path.
-        with self.db.engine.connect() as conn:
-            conn = conn.execution_options(isolation_level="AUTOCOMMIT")
-            inserted = insert_ignore(conn, inbox, values)
+        inserted = self.db.once_more_if_disconnected(lambda: self._insert(values))
         if inserted:
             self.metrics.inc("inbound", platform=message.platform)
             if self._on_accept is not None:
@@ -105,6 +101,13 @@ class DurableInbox:
             with bind_delivery(message.platform, delivery_id):
                 log.info("duplicate delivery dropped")
         return inserted
+
+    def _insert(self, values: dict) -> bool:
+        # One statement, so autocommit is its transaction: no BEGIN/COMMIT round trips on the
+        # webhook's critical path.
+        with self.db.engine.connect() as conn:
+            conn = conn.execution_options(isolation_level="AUTOCOMMIT")
+            return insert_ignore(conn, inbox, values)
 
     def claim(self, owner: str, limit: int, lease_seconds: float) -> list[InboxItem]:
         """Claim up to `limit` due rows (one per chat) for `lease_seconds`."""
@@ -159,6 +162,10 @@ class DurableInbox:
 
     def complete(self, item: InboxItem, replies: Sequence[Reply]) -> None:
         """Enqueue the replies and mark the row done, atomically; LeaseLost if taken over."""
+        self.db.once_more_if_disconnected(lambda: self._complete(item, replies))
+        self.outbox.notify()
+
+    def _complete(self, item: InboxItem, replies: Sequence[Reply]) -> None:
         target = target_of(item.message)
         now = self.clock.now()
         with self.db.engine.begin() as conn:
@@ -169,7 +176,6 @@ class DurableInbox:
             self.unreachable.clear_in(conn, target)
             if not finish_row(conn, inbox, item.row_id, item.token, status=DONE, finished_at=now):
                 raise LeaseLost(f"inbox row {item.row_id} was taken over")
-        self.outbox.notify()
 
     def fail(self, item: InboxItem, error: str) -> bool:
         """Schedule a retry, or park the row after `max_attempts`; True when parked."""

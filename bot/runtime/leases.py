@@ -1,13 +1,11 @@
 """Claiming queue rows under a lease, on PostgreSQL and on SQLite.
 
-PostgreSQL: `SELECT … FOR UPDATE SKIP LOCKED` picks rows no other transaction holds, then an
-UPDATE stamps them with the lease; any number of processes can claim side by side. SQLite:
-one conditional `UPDATE … WHERE id IN (eligible rows) RETURNING`, which is atomic because
-SQLite serialises writers (and a lone write statement waits on the busy timeout instead of
-failing the way a read-then-write transaction does).
-
-Eligible rows are `pending`, due (`available_at` passed) and the head of their chat (the
-oldest `pending` row with the same key), so one chat is worked on in order, one at a time.
+Claims go through `bot.storage.sql.claim_rows_locked` (`FOR UPDATE SKIP LOCKED` on
+PostgreSQL, one atomic `UPDATE … RETURNING` on SQLite), so any number of processes can claim
+side by side. Eligible rows are `pending`, due (`available_at` passed) and the head of their
+chat (the oldest `pending` row with the same key), so one chat is worked on in order, one at
+a time. Finishing a row checks the claim token, so a worker whose lease ran out cannot
+overwrite the one that took over.
 """
 
 from __future__ import annotations
@@ -15,12 +13,14 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, Row, Table, and_, func, select, text, update
+from sqlalchemy import Connection, Row, Table, and_, bindparam, func, select, update
 from sqlalchemy.sql.elements import ColumnElement
 
 from bot.runtime.schema import PENDING
+from bot.storage.sql import claim_rows_locked
 
 
 @dataclass(frozen=True)
@@ -64,32 +64,24 @@ def claim_rows(
         "claimed_by": claim.owner,
         **(extra_values or {}),
     }
-    pick = select(table.c.id).where(condition).order_by(table.c.id).limit(limit)
-    if conn.dialect.name == "postgresql":
-        # A queue's statistics are always stale (its pending share swings from none to all),
-        # and on estimates of "1 row" the planner nests loops that turn quadratic under a
-        # backlog (180 ms instead of 3 ms at 800 pending rows); hash joins stay linear.
-        conn.execute(text("SET LOCAL enable_nestloop = off"))
-        ids = list(conn.execute(pick.with_for_update(skip_locked=True)).scalars())
-        if not ids:
-            return []
-        where = table.c.id.in_(ids)
-    else:
-        where = and_(table.c.id.in_(pick.scalar_subquery()), table.c.status == PENDING)
-    stmt = update(table).where(where).values(**values).returning(*table.c)
-    rows = list(conn.execute(stmt))
-    rows.sort(key=lambda row: row.id)
-    return rows
+    rows = claim_rows_locked(conn, table, condition, [table.c.id], limit, values)
+    return sorted(rows, key=lambda row: row.id)
 
 
 def finish_row(conn: Connection, table: Table, row_id: int, token: str, **values: Any) -> bool:
     """Update a claimed row if the claim still holds; False when another worker took it."""
-    stmt = (
-        update(table)
-        .where(table.c.id == row_id, table.c.claim_token == token, table.c.status == PENDING)
-        .values(**values)
+    params = {"claimed_row_": row_id, "claim_token_": token, **values}
+    return conn.execute(_finish_statement(table), params).rowcount == 1
+
+
+@cache
+def _finish_statement(table: Table):
+    """UPDATE … WHERE id, token and pending; the SET columns come from the parameters."""
+    return update(table).where(
+        table.c.id == bindparam("claimed_row_"),
+        table.c.claim_token == bindparam("claim_token_"),
+        table.c.status == PENDING,
     )
-    return conn.execute(stmt).rowcount == 1
 
 
 def extend_rows(conn: Connection, table: Table, claims: dict[int, str], until: datetime) -> int:

@@ -141,8 +141,12 @@ class DurableOutbox:
         return self._finish(item, values)
 
     def _finish(self, item: OutboxItem, values: dict) -> bool:
-        with self.db.engine.begin() as conn:
-            return finish_row(conn, outbox, item.row_id, item.token, **values)
+        def finish() -> bool:
+            with self.db.engine.begin() as conn:
+                return finish_row(conn, outbox, item.row_id, item.token, **values)
+
+        # A send that happened must be recorded, or the row is sent again after its lease.
+        return self.db.once_more_if_disconnected(finish)
 
     def counts(self) -> dict[str, int]:
         """Rows per status (for /metrics)."""

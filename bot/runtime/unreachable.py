@@ -7,13 +7,19 @@ again, the worker clears the record in the same transaction that handles the mes
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, delete, func, select
+from sqlalchemy import Connection, bindparam, delete, func, select
 
 from bot.clock import Clock
 from bot.models import Target
 from bot.runtime.schema import unreachable_targets
 from bot.storage.db import Database
 from bot.storage.sql import upsert
+
+# Built once: it runs with every handled message.
+_CLEAR = delete(unreachable_targets).where(
+    unreachable_targets.c.platform == bindparam("platform_"),
+    unreachable_targets.c.chat_id == bindparam("chat_"),
+)
 
 
 class UnreachableTargets:
@@ -47,12 +53,7 @@ class UnreachableTargets:
 
     def clear_in(self, conn: Connection, target: Target) -> None:
         """Forget the refusal (inside the caller's transaction)."""
-        conn.execute(
-            delete(unreachable_targets).where(
-                unreachable_targets.c.platform == target.platform,
-                unreachable_targets.c.chat_id == target.chat_id,
-            )
-        )
+        conn.execute(_CLEAR, {"platform_": target.platform, "chat_": target.chat_id})
 
     def count(self) -> int:
         """How many chats are unreachable (for /metrics)."""

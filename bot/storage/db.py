@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from sqlalchemy import Engine, create_engine, event, insert, select
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 
 from bot.storage.schema import SCHEMA_VERSION, metadata, schema_meta
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
+#: Pooled connections older than this are replaced when taken, before a server or a network
+#: box in between drops them for being idle (they are not pinged before each use).
+POOL_RECYCLE_SECONDS = 300
 
 
 class SchemaTooNew(RuntimeError):
@@ -36,13 +43,33 @@ class Database:
 
     def ping(self) -> bool:
         """True when the database answers a trivial query."""
-        try:
+        def select_one() -> None:
             with self.engine.connect() as conn:
                 conn.execute(select(1))
+
+        try:
+            self.once_more_if_disconnected(select_one)  # a pooled connection may be stale
             return True
         except Exception:  # noqa: BLE001 - readiness reports any failure as "not ready"
             log.warning("database ping failed", exc_info=True)
             return False
+
+    def once_more_if_disconnected(self, work: Callable[[], T]) -> T:
+        """Run `work`; if its connection turned out dead, run it once more on a new one.
+
+        Pooled connections are not pinged before use (a round trip per transaction on the
+        webhook's and the sender's paths); a dead one (database restarted, connection cut)
+        fails its first statement instead, SQLAlchemy then discards every pooled connection,
+        and the retry connects afresh. `work` must be one transaction that is safe to repeat:
+        where the first try committed just before the connection died, the repeat finds its
+        row already written (an ignored insert, a claim no longer held)."""
+        try:
+            return work()
+        except DBAPIError as exc:
+            if not exc.connection_invalidated:
+                raise
+            log.warning("database connection lost; retrying once on a new connection")
+            return work()
 
     def dispose(self) -> None:
         """Close pooled connections."""
@@ -62,7 +89,7 @@ def open_database(url: str, **engine_kwargs) -> Database:
     if parsed.get_backend_name() == "sqlite":
         engine = _sqlite_engine(url, parsed.database, **engine_kwargs)
     else:
-        engine = create_engine(url, pool_pre_ping=True, future=True, **engine_kwargs)
+        engine = create_engine(url, pool_recycle=POOL_RECYCLE_SECONDS, **engine_kwargs)
     metadata.create_all(engine)
     _check_version(engine)
     return Database(engine)

@@ -1,11 +1,19 @@
-"""Small SQL helpers that differ by backend (upserts), shared by every store."""
+"""Small SQL helpers that differ by backend (upserts, row claims), shared by every store.
+
+Statements on hot paths (every webhook, every reply) are built once per table and executed
+with parameters: building a SQLAlchemy statement and its cache key costs more CPU than
+sending it, and a reused statement object keeps its cache key.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, Table
+from sqlalchemy import Connection, Row, Table, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.sql.elements import ColumnElement
 
 
 def upsert(conn: Connection, table: Table, values: dict[str, Any], keys: tuple[str, ...]) -> None:
@@ -30,7 +38,42 @@ def insert_ignore(conn: Connection, table: Table, values: dict[str, Any]) -> boo
 
     The answer comes from RETURNING, not `rowcount`: with an auto-increment id SQLAlchemy
     adds its own RETURNING on PostgreSQL and `rowcount` then says -1."""
-    module = postgresql if conn.dialect.name == "postgresql" else sqlite
-    stmt = module.insert(table).values(**values).on_conflict_do_nothing()
-    stmt = stmt.returning(*table.primary_key.columns)
-    return conn.execute(stmt).first() is not None
+    return conn.execute(_insert_ignore(conn.dialect.name, table), values).first() is not None
+
+
+@cache
+def _insert_ignore(dialect: str, table: Table):
+    """INSERT … ON CONFLICT DO NOTHING RETURNING pk; the columns come from the parameters."""
+    module = postgresql if dialect == "postgresql" else sqlite
+    return module.insert(table).on_conflict_do_nothing().returning(*table.primary_key.columns)
+
+
+def claim_rows_locked(
+    conn: Connection,
+    table: Table,
+    condition: ColumnElement[bool],
+    order_by: Sequence[ColumnElement],
+    limit: int,
+    values: dict[str, Any],
+) -> list[Row]:
+    """Set `values` on up to `limit` rows matching `condition` (first in `order_by`), claiming
+    them against concurrent claimers; return the rows as updated (in no particular order).
+
+    PostgreSQL: `SELECT … FOR UPDATE SKIP LOCKED` picks rows no other transaction holds, then
+    an UPDATE by id stamps them, so any number of processes claim side by side and never get
+    the same row. SQLite: one `UPDATE … WHERE id IN (SELECT … LIMIT n) RETURNING`, atomic
+    because SQLite serialises writers (and a lone write statement waits on the busy timeout
+    instead of failing the way a read-then-write transaction does)."""
+    pick = select(table.c.id).where(condition).order_by(*order_by).limit(limit)
+    if conn.dialect.name == "postgresql":
+        # A queue's statistics are always stale (its pending share swings from none to all),
+        # and on estimates of "1 row" the planner nests loops that turn quadratic under a
+        # backlog (180 ms instead of 3 ms at 800 pending rows); hash joins stay linear.
+        conn.execute(text("SET LOCAL enable_nestloop = off"))
+        ids = list(conn.execute(pick.with_for_update(skip_locked=True)).scalars())
+        if not ids:
+            return []
+        where = table.c.id.in_(ids)
+    else:
+        where = table.c.id.in_(pick.scalar_subquery())
+    return list(conn.execute(update(table).where(where).values(**values).returning(*table.c)))

@@ -1,11 +1,10 @@
 """Leasing parcel rows to one worker at a time, on PostgreSQL and on SQLite.
 
-PostgreSQL: `SELECT … FOR UPDATE SKIP LOCKED` picks due rows no other transaction holds,
-then an UPDATE stamps them with a lease (`lease_until`, `lease_token`); any number of
-workers claim side by side and never take the same number. SQLite: one conditional
-`UPDATE … WHERE id IN (due rows) RETURNING`, atomic because SQLite serialises writers. A
-worker that dies leaves its lease to expire; writes check the token, so a worker that lost
-its lease cannot overwrite the one that took over.
+Due rows are stamped with a lease (`lease_until`, `lease_token`) through
+`bot.storage.sql.claim_rows_locked` (`FOR UPDATE SKIP LOCKED` on PostgreSQL, one atomic
+`UPDATE … RETURNING` on SQLite), so any number of workers claim side by side and never take
+the same number. A worker that dies leaves its lease to expire; writes check the token, so a
+worker that lost its lease cannot overwrite the one that took over.
 """
 
 from __future__ import annotations
@@ -14,9 +13,10 @@ import logging
 import uuid
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, and_, or_, select, update
+from sqlalchemy import Connection, and_, bindparam, or_, update
 
 from bot.storage.db import Database
+from bot.storage.sql import claim_rows_locked
 from bot.subscriptions.schema import ACTIVE, parcels
 
 log = logging.getLogger(__name__)
@@ -44,21 +44,13 @@ def claim_due(
         cond = and_(cond, polled)
     else:
         cond = and_(cond, parcels.c.next_poll_at <= now)
-    pick = select(parcels.c.id).where(cond).order_by(parcels.c.next_poll_at).limit(limit)
     lease = {
         "lease_until": lease_start + timedelta(seconds=lease_seconds),
         "lease_token": str(uuid.uuid4()),
     }
     with db.engine.begin() as conn:
-        if db.is_postgres:
-            ids = list(conn.execute(pick.with_for_update(skip_locked=True)).scalars())
-            if not ids:
-                return []
-            where = parcels.c.id.in_(ids)
-        else:
-            where = and_(parcels.c.id.in_(pick.scalar_subquery()), cond)
-        stmt = update(parcels).where(where).values(**lease).returning(*parcels.c)
-        return sorted(conn.execute(stmt).all(), key=lambda r: r.next_poll_at or now)
+        rows = claim_rows_locked(conn, parcels, cond, [parcels.c.next_poll_at], limit, lease)
+    return sorted(rows, key=lambda r: r.next_poll_at or now)
 
 
 def release(db: Database, rows: list) -> None:
@@ -67,21 +59,23 @@ def release(db: Database, rows: list) -> None:
         return
     with db.engine.begin() as conn:
         for row in rows:
-            conn.execute(
-                update(parcels)
-                .where(parcels.c.id == row.id, parcels.c.lease_token == row.lease_token)
-                .values(lease_until=None, lease_token=None)
-            )
+            _write_leased(conn, row, {"lease_until": None, "lease_token": None})
 
 
 def write_leased(conn: Connection, row, values: dict) -> bool:
     """Update a leased parcel if the lease still holds; False when another worker has it."""
-    stmt = (
-        update(parcels)
-        .where(parcels.c.id == row.id, parcels.c.lease_token == row.lease_token)
-        .values(**values)
-    )
-    if conn.execute(stmt).rowcount == 1:
+    if _write_leased(conn, row, values):
         return True
     log.warning("lease on %s lost; another worker polls it now", row.number)
     return False
+
+
+def _write_leased(conn: Connection, row, values: dict) -> bool:
+    params = {"leased_row_": row.id, "lease_held_": row.lease_token, **values}
+    return conn.execute(_LEASED_UPDATE, params).rowcount == 1
+
+
+# Built once: the SET columns come from the parameters of each call.
+_LEASED_UPDATE = update(parcels).where(
+    parcels.c.id == bindparam("leased_row_"), parcels.c.lease_token == bindparam("lease_held_")
+)
