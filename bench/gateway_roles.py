@@ -13,15 +13,11 @@
 
 from __future__ import annotations
 
-import itertools
 import json
 import os
 import sys
-import threading
 from dataclasses import asdict
 from http.server import ThreadingHTTPServer
-
-import httpx
 
 from adapters.testing import FakePlatformAPI, TestingAdapter, TestingSender
 from bot.models import Reply, target_of
@@ -29,35 +25,32 @@ from bot.models import Reply, target_of
 SECRET = "bench-secret"
 UPSTREAM_LATENCY = 1.5
 LEASE_SECONDS = 10.0
-HANDLER_CLIENTS = 16
 # Hundreds of connections arrive at once; the default backlog of 5 would drop SYNs.
 ThreadingHTTPServer.request_queue_size = 1024
 
 
 def _handler():
-    """The core handler stand-in: one upstream query over HTTP, one reply.
+    """The core handler stand-in: one query through the production `ApiClient`, one reply.
 
-    Each handler thread keeps to one of a few HTTP clients: httpcore's pool walks all of its
-    connections on every request, so one client shared by 200 threads (200+ connections)
-    costs ~3x the CPU and, past ~200 in flight, stretched 1.5 s answers to 3–5 s (measured:
-    one client, 300 threads: 69/s, p50 5.5 s; 16 clients: 200/s, p50 1.55 s).
+    No token bucket: the vendor's rate limit is the customer's plan (`KUAIDI_RATE_LIMIT`,
+    5/s by default), and this measures the gateway, not the plan.
     """
-    clients = [
-        httpx.Client(
-            base_url=os.environ["BENCH_UPSTREAM_URL"],
-            timeout=10.0,
-            limits=httpx.Limits(max_connections=64, max_keepalive_connections=64),
-        )
-        for _ in range(HANDLER_CLIENTS)
-    ]
-    assigned = itertools.count()
-    local = threading.local()
+    from bot.settings import Settings
+    from bot.upstream import ApiClient
+
+    settings = Settings(
+        _env_file=None,
+        kuaidi_appcode="bench-appcode",
+        kuaidi_api_base=os.environ["BENCH_UPSTREAM_URL"],
+        kuaidi_demo=False,
+        worker_threads=int(os.environ.get("BENCH_WORKER_THREADS", "200")),
+        redis_url=None,
+    )
+    client = ApiClient(settings)
 
     def handle(message):
-        if not hasattr(local, "http"):
-            local.http = clients[next(assigned) % len(clients)]
-        answer = local.http.get("/query", params={"kddh": message.text}).json()
-        return [Reply(text=f"{message.text} {answer.get('kdmc')} {answer.get('status')}")]
+        result = client.track(message.text)
+        return [Reply(text=f"{message.text} {result.carrier_name} {result.status.name}")]
 
     return handle
 

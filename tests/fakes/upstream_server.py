@@ -39,6 +39,13 @@ ANY = "*"
 _CHINA = ZoneInfo("Asia/Shanghai")
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    # Hundreds of clients may connect at once (benchmarks, thread tests); with the default
+    # listen backlog of 5 the kernel drops their SYNs and they retry a second later.
+    request_queue_size = 1024
+
+
 @dataclass(frozen=True)
 class RecordedRequest:
     """One request as the fake saw it."""
@@ -133,8 +140,7 @@ class FakeUpstream:
     # --- lifecycle ----------------------------------------------------------------------------
     def start(self) -> FakeUpstream:
         """Listen on 127.0.0.1 on a free port, serving from a daemon thread."""
-        server = ThreadingHTTPServer(("127.0.0.1", 0), _make_handler(self))
-        server.daemon_threads = True
+        server = _Server(("127.0.0.1", 0), _make_handler(self))
         self._server = server
         # A short poll interval makes stop() quick (shutdown waits for the next poll).
         threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True).start()

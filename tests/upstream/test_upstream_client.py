@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -20,6 +22,7 @@ from bot.upstream import (
     Throttled,
     UpstreamUnavailable,
 )
+from bot.upstream.client import ThreadClients
 from tests.fakes.upstream_server import FakeResponse
 
 N = "78627000000758"
@@ -282,3 +285,33 @@ def test_constructor_refuses_missing_appcode_and_plain_http(fake_upstream):
         ApiClient(fake_upstream.settings(kuaidi_appcode=None))
     with pytest.raises(ConfigurationError, match="https"):
         ApiClient(fake_upstream.settings(kuaidi_api_base="http://example.com"))
+
+
+def test_many_threads_are_served_at_once_by_a_few_connection_pools(fake_upstream, make_client):
+    fake_upstream.latency = 0.5
+    client = make_client(worker_threads=48)
+    assert len(client._clients.clients) == 3  # 16 threads per pool
+    numbers = [f"YT{n:013d}" for n in range(48)]
+    with ThreadPoolExecutor(48) as pool:
+        results = list(pool.map(client.track, numbers))
+    assert [r.number for r in results] == numbers
+    # No thread waited for a free connection: every request reached the upstream before the
+    # first answer (0.5 s) could have freed one.
+    arrivals = sorted(r.at for r in fake_upstream.requests)
+    assert arrivals[-1] - arrivals[0] < 0.5
+
+
+def test_each_thread_keeps_to_one_client_and_threads_take_them_in_turn():
+    made = []
+    clients = ThreadClients(3, lambda: made.append(object()) or made[-1])
+    seen: dict[str, list] = {}
+
+    def use(name: str) -> None:
+        seen[name] = [clients.mine(), clients.mine()]
+
+    for name in "abcd":
+        thread = threading.Thread(target=use, args=(name,))
+        thread.start()
+        thread.join()
+    assert all(first is second for first, second in seen.values())
+    assert [seen[n][0] for n in "abcd"] == [made[0], made[1], made[2], made[0]]
