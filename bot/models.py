@@ -84,8 +84,8 @@ class TrackingCard:
 class Reply:
     """A structured reply: plain text, a tracking card, or both, with optional buttons.
 
-    `reply_to` is the message id to quote (groups); `mention_user` asks the renderer to
-    mention that user id; `edit_of` names an earlier bot message to update in place
+    `reply_to` is the message id to quote (groups); `mentions` asks the renderer to
+    mention those user ids, in order; `edit_of` names an earlier bot message to update in place
     (platforms without editing send a new message).
     """
 
@@ -93,7 +93,7 @@ class Reply:
     card: TrackingCard | None = None
     buttons: tuple[Button, ...] = ()
     reply_to: str | None = None
-    mention_user: str | None = None
+    mentions: tuple[str, ...] = ()
     edit_of: str | None = None
     meta: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
 
@@ -128,7 +128,7 @@ def reply_from_dict(data: dict[str, Any]) -> Reply:
         card=card,
         buttons=buttons,
         reply_to=data.get("reply_to"),
-        mention_user=data.get("mention_user"),
+        mentions=_mentions(data),
         edit_of=data.get("edit_of"),
         meta=dict(data.get("meta") or {}),
     )
@@ -137,3 +137,10 @@ def reply_from_dict(data: dict[str, Any]) -> Reply:
 def target_of(message: Incoming) -> Target:
     """The target that answers `message` in the chat it came from."""
     return Target(message.platform, message.chat_id, message.user_id, message.is_group)
+
+
+def _mentions(data: dict[str, Any]) -> tuple[str, ...]:
+    """User ids to mention; rows queued by earlier versions carry one `mention_user`."""
+    if "mentions" in data:
+        return tuple(data["mentions"] or ())
+    return (data["mention_user"],) if data.get("mention_user") else ()

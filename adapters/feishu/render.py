@@ -91,12 +91,17 @@ def dumps(content: dict[str, Any]) -> str:
     return _SURROGATE.sub("\ufffd", json.dumps(content, ensure_ascii=False))
 
 
+def _open_ids(reply: Reply) -> list[str]:
+    """The reply's mentions that are well-formed open ids (anything else could break out of
+    the `<at>` tag)."""
+    return [user for user in reply.mentions if _OPEN_ID.match(user)]
+
+
 def text_body(reply: Reply) -> str:
     """The text of a `text` message, with our own mention tag in front when asked."""
     body = escape_text(reply.text)
-    if reply.mention_user and _OPEN_ID.match(reply.mention_user):
-        body = f'<at user_id="{reply.mention_user}"></at> {body}'
-    return body
+    tags = " ".join(f'<at user_id="{user}"></at>' for user in _open_ids(reply))
+    return f"{tags} {body}" if tags else body
 
 
 def build_card(reply: Reply, target: Target) -> dict[str, Any]:
@@ -112,8 +117,8 @@ def build_card(reply: Reply, target: Target) -> dict[str, Any]:
 def _card(reply: Reply, target: Target, shown: int, older: int, keep: int) -> dict[str, Any]:
     elements: list[dict[str, Any]] = []
     intro = escape_lines(truncate(reply.text, 1500)) if reply.text else ""
-    if reply.mention_user and _OPEN_ID.match(reply.mention_user):
-        intro = f"<at id={reply.mention_user}></at> {intro}".rstrip()
+    if tags := " ".join(f"<at id={user}></at>" for user in _open_ids(reply)):
+        intro = f"{tags} {intro}".rstrip()
     if intro:
         elements.append(_md_div(intro))
     card = reply.card

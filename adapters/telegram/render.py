@@ -64,14 +64,18 @@ def visible_length(message_html: str) -> int:
     return len(visible_text(message_html).encode("utf-16-le")) // 2
 
 
+def _mention(user_id: str, reply: Reply) -> str:
+    """A link that notifies the user; its text is their name when the reply knows it."""
+    known = reply.meta.get("user_name") if len(reply.mentions) == 1 else None
+    name = truncate(known or "🔔", 64)
+    return f'<a href="tg://user?id={html.escape(user_id)}">{escape(name)}</a>'
+
+
 def render_messages(reply: Reply) -> list[str]:
     """The reply as HTML messages, each within `TEXT_BUDGET`; empty when there is nothing."""
     items: list[str] = []
-    if reply.mention_user:
-        name = truncate(reply.meta.get("user_name") or "🔔", 64)
-        items.append(
-            f'<a href="tg://user?id={html.escape(reply.mention_user)}">{escape(name)}</a>'
-        )
+    if reply.mentions:
+        items.append(" ".join(_mention(user_id, reply) for user_id in reply.mentions))
     if reply.card is not None:
         items += card_items(reply.card)
     if reply.text.strip():

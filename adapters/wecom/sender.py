@@ -150,8 +150,9 @@ class WeComSender:
         (robots have no duplicate check, so re-posting chunk 1 would show twice)."""
         if self._markdown:
             chunks = render.render_markdown(reply, ROBOT_MARKDOWN_BUDGET)
-            if reply.mention_user and chunks:
-                chunks[0] = f"<@{_safe_user_id(reply.mention_user)}>\n{chunks[0]}"
+            if reply.mentions and chunks:
+                tags = " ".join(f"<@{_safe_user_id(user)}>" for user in reply.mentions)
+                chunks[0] = f"{tags}\n{chunks[0]}"
         else:
             chunks = render.render_plain(reply)
         url = f"{self._base}/cgi-bin/webhook/send"
@@ -182,8 +183,8 @@ def _robot_payload(chunk: str, reply: Reply, markdown: bool) -> dict:
     if markdown:
         return {"msgtype": "markdown", "markdown": {"content": chunk}}
     text: dict = {"content": chunk}
-    if reply.mention_user:
-        text["mentioned_list"] = [reply.mention_user]
+    if reply.mentions:
+        text["mentioned_list"] = list(reply.mentions)
     return {"msgtype": "text", "text": text}
 
 

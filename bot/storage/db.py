@@ -43,6 +43,7 @@ class Database:
 
     def ping(self) -> bool:
         """True when the database answers a trivial query."""
+
         def select_one() -> None:
             with self.engine.connect() as conn:
                 conn.execute(select(1))

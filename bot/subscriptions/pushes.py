@@ -154,12 +154,13 @@ class PushQueue:
         first = subs[0]
         target = Target(first.platform, first.chat_id, first.user_id, first.is_group)
         merged = [(sub, merge(by_sub[sub.id])) for sub in subs]
-        mention = first.user_id if first.is_group else None
+        # In a group, everyone whose parcel moved is mentioned (once, in parcel order).
+        mentions = tuple(dict.fromkeys(s.user_id for s in subs)) if first.is_group else ()
         if len(merged) == 1:
-            return target, self.single(*merged[0], mention)
-        return target, self.several(merged, mention)
+            return target, self.single(*merged[0], mentions)
+        return target, self.several(merged, mentions)
 
-    def single(self, sub, change: Change, mention: str | None) -> Reply:
+    def single(self, sub, change: Change, mentions: tuple[str, ...]) -> Reply:
         """One parcel's push: a summary line and the card with only the new events."""
         language = sub.language
         result = TrackResult(sub.number, sub.carrier or "", "", change.status, change.new_events)
@@ -176,10 +177,10 @@ class PushQueue:
             Button(t("btn_unsubscribe", language), f"unsub:{sub.number}"),
             Button(t("btn_refresh", language), f"refresh:{sub.number}"),
         )
-        return Reply(text=text, card=card, buttons=buttons, mention_user=mention)
+        return Reply(text=text, card=card, buttons=buttons, mentions=mentions)
 
     @staticmethod
-    def several(merged: list[tuple[object, Change]], mention: str | None) -> Reply:
+    def several(merged: list[tuple[object, Change]], mentions: tuple[str, ...]) -> Reply:
         """Several parcels of one chat in one message: a line each with the newest event."""
         language = merged[0][0].language
         lines = [t("sub_push_many", language, count=len(merged))]
@@ -189,7 +190,7 @@ class PushQueue:
                 f"{change.status.emoji} {display_name(sub.label, sub.number)} "
                 f"{Status(change.status).label(language)}" + (f" — {newest}" if newest else "")
             )
-        return Reply(text="\n".join(lines), mention_user=mention)
+        return Reply(text="\n".join(lines), mentions=mentions)
 
 
 def display_name(label: str, number: str) -> str:

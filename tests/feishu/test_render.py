@@ -102,7 +102,7 @@ def test_card_layout_timeline_folded_events_hotline_and_buttons():
 
 def test_plain_text_reply_is_a_text_message_without_foreign_at_tags():
     hostile = 'hi <at user_id="all">所有人</at> **x** [a](http://e)'
-    reply = Reply(text=hostile, mention_user="ou_me")
+    reply = Reply(text=hostile, mentions=("ou_me",))
     msg_type, content = render(reply, GROUP)
     text = json.loads(content)["text"]
     assert msg_type == "text"
@@ -113,8 +113,16 @@ def test_plain_text_reply_is_a_text_message_without_foreign_at_tags():
 
 
 def test_unsafe_mention_ids_are_dropped():
-    msg_type, content = render(Reply(text="x", mention_user='ou_1"></at><at user_id="all'), GROUP)
+    msg_type, content = render(Reply(text="x", mentions=('ou_1"></at><at user_id="all',)), GROUP)
     assert "<at" not in json.loads(content)["text"]
+
+
+def test_several_mentions_in_text_and_card():
+    _, content = render(Reply(text="到了", mentions=("ou_a", "ou_b")), GROUP)
+    assert json.loads(content)["text"].startswith('<at user_id="ou_a"></at> <at user_id="ou_b">')
+    card_reply = Reply(text="到了", mentions=("ou_a", "ou_b"), edit_of="om_1")
+    _, content = render(card_reply, GROUP)
+    assert markdown_contents(json.loads(content))[0].startswith("<at id=ou_a></at> <at id=ou_b>")
 
 
 def test_edit_without_card_still_renders_a_card():

@@ -21,7 +21,22 @@ def test_group_subscription_belongs_to_group_and_mentions_subscriber(world, upst
     pushes = world.advance_and_round(hours=24)
     assert len(pushes) == 1
     assert pushes[0].target.chat_id == "g1" and pushes[0].target.is_group
-    assert pushes[0].reply.mention_user == "alice"
+    assert pushes[0].reply.mentions == ("alice",)
+
+
+def test_a_batched_group_push_mentions_everyone_whose_parcel_moved(world, upstream):
+    upstream.set_track(YT, 2, timeline(PICKUP))
+    upstream.set_track(ZT, 2, timeline(PICKUP))
+    alice = world.chat("g1", "alice", is_group=True)
+    bob = world.chat("g1", "bob", is_group=True)
+    alice.say(f"/subscribe {YT}", addressed=True)
+    bob.say(f"/subscribe {ZT}", addressed=True)
+    upstream.set_track(YT, 3, timeline(PICKUP, OUT))
+    upstream.set_track(ZT, 3, timeline(PICKUP, OUT))
+    pushes = world.advance_and_round(hours=24)
+    assert len(pushes) == 1  # one message for the group's two parcels
+    assert YT in pushes[0].reply.text and ZT in pushes[0].reply.text
+    assert set(pushes[0].reply.mentions) == {"alice", "bob"}
 
 
 def test_subscribing_twice_is_idempotent_and_updates(world, upstream):

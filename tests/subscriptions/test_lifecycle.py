@@ -34,7 +34,7 @@ def test_subscribe_push_deliver_stop(world, upstream):
     assert len(pushes) == 1
     push = pushes[0].reply
     assert [e.text for e in push.card.events] == [HUB[1]]  # only what is new
-    assert "妈妈的药" in push.text and push.mention_user is None
+    assert "妈妈的药" in push.text and push.mentions == ()
     assert pushes[0].target.chat_id == "c1"
 
     upstream.set_track(YT, 3, timeline(PICKUP, HUB, STATION, OUT))

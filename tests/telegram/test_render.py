@@ -176,8 +176,15 @@ def test_empty_reply_renders_nothing_and_buttons_become_a_keyboard():
 
 def test_mention_links_the_user():
     [message] = render_messages(
-        Reply(text="到了", mention_user="11111", meta={"user_name": "A<li>ce"})
+        Reply(text="到了", mentions=("11111",), meta={"user_name": "A<li>ce"})
     )
 
     assert message == '<a href="tg://user?id=11111">A&lt;li&gt;ce</a>\n到了'
     assert telegram_text(message) == "A<li>ce\n到了"
+
+
+def test_several_mentions_each_notify_their_user():
+    [message] = render_messages(
+        Reply(text="到了", mentions=("111", "222"), meta={"user_name": "only for one"})
+    )
+    assert message == ('<a href="tg://user?id=111">🔔</a> <a href="tg://user?id=222">🔔</a>\n到了')

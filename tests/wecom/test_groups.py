@@ -48,7 +48,7 @@ def test_group_push_goes_to_the_groups_robot(fake_api, vectors, urls, tokens):
     settings = make_settings(vectors, fake_api.base, wecom_group_robots="chat1=KEY9,x=y")
     adapter = build_adapter(settings, tokens)
     try:
-        result = adapter.sender().send(GROUP, Reply(text="派送中", mention_user="zhangsan"), "k")
+        result = adapter.sender().send(GROUP, Reply(text="派送中", mentions=("zhangsan",)), "k")
         assert result.ok
         [request] = fake_api.sent(WEBHOOK)
         assert request.query == {"key": "KEY9"}
@@ -76,7 +76,7 @@ def test_robot_push_respects_20_per_minute(adapter, fake_api, clock):
 
 def test_robot_mentions_and_errors(adapter, fake_api):
     target = Target("wecom", "robot:KEY1", "", True)
-    assert adapter.sender().send(target, Reply(text="到了", mention_user="zhangsan"), "k").ok
+    assert adapter.sender().send(target, Reply(text="到了", mentions=("zhangsan",)), "k").ok
     assert fake_api.sent(WEBHOOK)[0].body["markdown"]["content"] == "<@zhangsan>\n到了"
     fake_api.answers[WEBHOOK].append({"errcode": 93000, "errmsg": "invalid webhook url"})
     gone = adapter.sender().send(target, Reply(text="x"), "k2")
@@ -155,3 +155,10 @@ def test_a_retried_robot_reply_resumes_after_the_chunks_already_posted(adapter, 
     bodies = [r.body for r in fake_api.sent(WEBHOOK)]
     assert bodies[2] == posted_once[1]  # the retry starts at the refused chunk
     assert bodies.count(posted_once[0]) == 1  # chunk 1 never shows twice
+
+
+def test_robot_mentions_everyone_asked(adapter, fake_api):
+    target = Target("wecom", "robot:KEY1", "", True)
+    reply = Reply(text="到了", mentions=("zhangsan", "lisi"))
+    assert adapter.sender().send(target, reply, "k").ok
+    assert fake_api.sent(WEBHOOK)[0].body["markdown"]["content"] == "<@zhangsan> <@lisi>\n到了"

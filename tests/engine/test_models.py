@@ -1,0 +1,35 @@
+"""Replies survive the outbox: serialised to JSON and back, including rows of older versions."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+from bot.models import Button, Reply, TrackingCard, TrackingEvent, reply_from_dict, reply_to_dict
+
+
+def test_a_reply_round_trips_through_json():
+    card = TrackingCard(
+        number="YT1234567890123",
+        carrier_code="yuantong",
+        carrier_name="圆通",
+        carrier_phone="95554",
+        status=5,
+        status_label="派件中",
+        status_emoji="🛵",
+        is_final=False,
+        events=(TrackingEvent(datetime(2026, 3, 1, 8, tzinfo=UTC), "派送中"),),
+    )
+    reply = Reply(
+        text="到了",
+        card=card,
+        buttons=(Button("刷新", "refresh:YT1234567890123"),),
+        reply_to="m1",
+        mentions=("alice", "bob"),
+    )
+    assert reply_from_dict(json.loads(json.dumps(reply_to_dict(reply)))) == reply
+
+
+def test_rows_queued_before_mentions_became_a_list_keep_their_mention():
+    assert reply_from_dict({"text": "x", "mention_user": "alice"}).mentions == ("alice",)
+    assert reply_from_dict({"text": "x", "mention_user": None}).mentions == ()
