@@ -101,6 +101,8 @@ class Reply:
 def reply_to_dict(reply: Reply) -> dict[str, Any]:
     """Serialise a reply to JSON-safe data (datetimes as ISO strings)."""
     data = asdict(reply)
+    # Processes of the previous version, still sending during a rolling upgrade, read this.
+    data["mention_user"] = reply.mentions[0] if len(reply.mentions) == 1 else None
     if reply.card is not None:
         data["card"]["events"] = [
             {"time": e.time.isoformat() if e.time else None, "text": e.text}
@@ -142,5 +144,5 @@ def target_of(message: Incoming) -> Target:
 def _mentions(data: dict[str, Any]) -> tuple[str, ...]:
     """User ids to mention; rows queued by earlier versions carry one `mention_user`."""
     if "mentions" in data:
-        return tuple(data["mentions"] or ())
+        return tuple(user for user in data["mentions"] or () if user)
     return (data["mention_user"],) if data.get("mention_user") else ()

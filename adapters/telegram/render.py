@@ -74,8 +74,8 @@ def _mention(user_id: str, reply: Reply) -> str:
 def render_messages(reply: Reply) -> list[str]:
     """The reply as HTML messages, each within `TEXT_BUDGET`; empty when there is nothing."""
     items: list[str] = []
-    if reply.mentions:
-        items.append(" ".join(_mention(user_id, reply) for user_id in reply.mentions))
+    if links := [_mention(user_id, reply) for user_id in reply.mentions if user_id]:
+        items.append(" ".join(links))
     if reply.card is not None:
         items += card_items(reply.card)
     if reply.text.strip():

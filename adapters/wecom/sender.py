@@ -150,8 +150,9 @@ class WeComSender:
         (robots have no duplicate check, so re-posting chunk 1 would show twice)."""
         if self._markdown:
             chunks = render.render_markdown(reply, ROBOT_MARKDOWN_BUDGET)
-            if reply.mentions and chunks:
-                tags = " ".join(f"<@{_safe_user_id(user)}>" for user in reply.mentions)
+            users = _mentioned(reply)
+            if users and chunks:
+                tags = " ".join(f"<@{user}>" for user in users)
                 chunks[0] = f"{tags}\n{chunks[0]}"
         else:
             chunks = render.render_plain(reply)
@@ -183,9 +184,14 @@ def _robot_payload(chunk: str, reply: Reply, markdown: bool) -> dict:
     if markdown:
         return {"msgtype": "markdown", "markdown": {"content": chunk}}
     text: dict = {"content": chunk}
-    if reply.mentions:
-        text["mentioned_list"] = list(reply.mentions)
+    if users := _mentioned(reply):
+        text["mentioned_list"] = users
     return {"msgtype": "text", "text": text}
+
+
+def _mentioned(reply: Reply) -> list[str]:
+    """The reply's mentions as safe, non-empty user ids."""
+    return [safe for user in reply.mentions if (safe := _safe_user_id(user))]
 
 
 def _safe_user_id(user_id: str) -> str:

@@ -174,7 +174,8 @@ class DurableInbox:
                 self.outbox.add(conn, target, reply, key, now)
             # A chat that writes to us is reachable again.
             self.unreachable.clear_in(conn, target)
-            if not finish_row(conn, inbox, item.row_id, item.token, status=DONE, finished_at=now):
+            done = finish_row(conn, inbox, item.row_id, item.token, status=DONE, finished_at=now)
+            if not done and not _done_by(conn, item):
                 raise LeaseLost(f"inbox row {item.row_id} was taken over")
 
     def fail(self, item: InboxItem, error: str) -> bool:
@@ -186,8 +187,12 @@ class DurableInbox:
         else:
             later = now + timedelta(seconds=backoff(item.attempts))
             values = {"available_at": later, "last_error": error}
-        with self.db.engine.begin() as conn:
-            finish_row(conn, inbox, item.row_id, item.token, **values)
+
+        def finish() -> None:
+            with self.db.engine.begin() as conn:
+                finish_row(conn, inbox, item.row_id, item.token, **values)
+
+        self.db.once_more_if_disconnected(finish)
         parked = values.get("status") == PARKED
         if parked:
             self.metrics.inc("inbox_parked", platform=item.platform)
@@ -216,3 +221,11 @@ class DurableInbox:
         stmt = inbox.delete().where(inbox.c.status == DONE, inbox.c.finished_at < cutoff)
         with self.db.engine.begin() as conn:
             return conn.execute(stmt).rowcount
+
+
+def _done_by(conn, item: InboxItem) -> bool:
+    """True when the row is done under this very claim: a first try committed just before
+    its connection died, and `once_more_if_disconnected` is repeating it."""
+    query = select(inbox.c.status, inbox.c.claim_token).where(inbox.c.id == item.row_id)
+    row = conn.execute(query).first()
+    return row is not None and row.status == DONE and row.claim_token == item.token

@@ -20,7 +20,7 @@ from sqlalchemy import Connection, Row, Table, and_, bindparam, func, select, up
 from sqlalchemy.sql.elements import ColumnElement
 
 from bot.runtime.schema import PENDING
-from bot.storage.sql import claim_rows_locked
+from bot.storage.sql import check_columns, claim_rows_locked
 
 
 @dataclass(frozen=True)
@@ -70,6 +70,7 @@ def claim_rows(
 
 def finish_row(conn: Connection, table: Table, row_id: int, token: str, **values: Any) -> bool:
     """Update a claimed row if the claim still holds; False when another worker took it."""
+    check_columns(table, values)
     params = {"claimed_row_": row_id, "claim_token_": token, **values}
     return conn.execute(_finish_statement(table), params).rowcount == 1
 

@@ -16,9 +16,12 @@ from bot.storage.schema import SCHEMA_VERSION, metadata, schema_meta
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-#: Pooled connections older than this are replaced when taken, before a server or a network
-#: box in between drops them for being idle (they are not pinged before each use).
+#: Pooled connections older than this are replaced when taken (they are not pinged before
+#: each use), so one cut by a server setting or a restart is seldom found dead.
 POOL_RECYCLE_SECONDS = 300
+#: libpq TCP keepalives: an idle pooled connection sends a probe every minute, so network
+#: boxes in between (NAT, cloud load balancers: idle timeouts of 4 min and more) keep it.
+PG_KEEPALIVES = {"keepalives": 1, "keepalives_idle": 60, "keepalives_interval": 10}
 
 
 class SchemaTooNew(RuntimeError):
@@ -90,6 +93,9 @@ def open_database(url: str, **engine_kwargs) -> Database:
     if parsed.get_backend_name() == "sqlite":
         engine = _sqlite_engine(url, parsed.database, **engine_kwargs)
     else:
+        # Settings in the URL's query (e.g. ?keepalives_idle=30) win over these defaults.
+        keepalives = {k: v for k, v in PG_KEEPALIVES.items() if k not in parsed.query}
+        engine_kwargs["connect_args"] = {**keepalives, **engine_kwargs.get("connect_args", {})}
         engine = create_engine(url, pool_recycle=POOL_RECYCLE_SECONDS, **engine_kwargs)
     metadata.create_all(engine)
     _check_version(engine)

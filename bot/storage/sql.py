@@ -41,6 +41,20 @@ def insert_ignore(conn: Connection, table: Table, values: dict[str, Any]) -> boo
     return conn.execute(_insert_ignore(conn.dialect.name, table), values).first() is not None
 
 
+def check_columns(table: Table, values: dict[str, Any]) -> None:
+    """Refuse keys that are not columns of `table` before they reach a statement built once:
+    there, SQLAlchemy takes the SET columns from the parameters and would ignore a misspelt
+    key (or, alone, produce an empty SET clause)."""
+    unknown = sorted(set(values) - _column_names(table))
+    if not values or unknown:
+        raise ValueError(f"not columns of {table.name}: {unknown or 'no values'}")
+
+
+@cache
+def _column_names(table: Table) -> frozenset[str]:
+    return frozenset(table.c.keys())
+
+
 @cache
 def _insert_ignore(dialect: str, table: Table):
     """INSERT … ON CONFLICT DO NOTHING RETURNING pk; the columns come from the parameters."""

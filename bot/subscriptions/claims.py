@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Connection, and_, bindparam, or_, update
 
 from bot.storage.db import Database
-from bot.storage.sql import claim_rows_locked
+from bot.storage.sql import check_columns, claim_rows_locked
 from bot.subscriptions.schema import ACTIVE, parcels
 
 log = logging.getLogger(__name__)
@@ -71,6 +71,7 @@ def write_leased(conn: Connection, row, values: dict) -> bool:
 
 
 def _write_leased(conn: Connection, row, values: dict) -> bool:
+    check_columns(parcels, values)
     params = {"leased_row_": row.id, "lease_held_": row.lease_token, **values}
     return conn.execute(_LEASED_UPDATE, params).rowcount == 1
 

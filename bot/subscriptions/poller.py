@@ -308,7 +308,7 @@ class Poller:
         """Tell a follower why polling stopped (once per subscription and parcel episode)."""
         target = Target(sub.platform, sub.chat_id, sub.user_id, sub.is_group)
         text = t(key, sub.language, number=row.number, label=sub.label or row.number)
-        reply = Reply(text=text, mentions=(sub.user_id,) if sub.is_group else ())
+        reply = Reply(text=text, mentions=(sub.user_id,) if sub.is_group and sub.user_id else ())
         episode = int(row.created_at.timestamp())
         key = f"subnote:{sub.id}:{key}:{episode}"
         self.pushes.outbox.add(conn, target, reply, key, self.clock.now())

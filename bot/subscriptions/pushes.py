@@ -155,7 +155,8 @@ class PushQueue:
         target = Target(first.platform, first.chat_id, first.user_id, first.is_group)
         merged = [(sub, merge(by_sub[sub.id])) for sub in subs]
         # In a group, everyone whose parcel moved is mentioned (once, in parcel order).
-        mentions = tuple(dict.fromkeys(s.user_id for s in subs)) if first.is_group else ()
+        users = [s.user_id for s in subs if s.user_id] if first.is_group else []
+        mentions = tuple(dict.fromkeys(users))
         if len(merged) == 1:
             return target, self.single(*merged[0], mentions)
         return target, self.several(merged, mentions)

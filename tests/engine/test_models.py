@@ -33,3 +33,9 @@ def test_a_reply_round_trips_through_json():
 def test_rows_queued_before_mentions_became_a_list_keep_their_mention():
     assert reply_from_dict({"text": "x", "mention_user": "alice"}).mentions == ("alice",)
     assert reply_from_dict({"text": "x", "mention_user": None}).mentions == ()
+
+
+def test_empty_mentions_are_dropped_and_a_single_one_is_readable_by_older_versions():
+    assert reply_from_dict({"text": "x", "mentions": ["", "bob"]}).mentions == ("bob",)
+    assert reply_to_dict(Reply(text="x", mentions=("alice",)))["mention_user"] == "alice"
+    assert reply_to_dict(Reply(text="x", mentions=("a", "b")))["mention_user"] is None

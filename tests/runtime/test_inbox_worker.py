@@ -188,6 +188,8 @@ def test_a_running_pool_renews_leases_of_slow_handlers(make_runtime, database):
     pool.inbox.accept("d1", make_message(1))
     pool.start()
     deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and not calls:  # the pool has claimed the row
+        time.sleep(0.01)
     while time.monotonic() < deadline and pool.inbox.counts() != {"done": 1}:
         assert other.process_pending() == 0  # never up for grabs while the handler runs
         time.sleep(0.05)

@@ -132,3 +132,26 @@ def test_readiness_is_not_fooled_by_a_stale_pooled_connection(cut_connections):
         assert db.ping() is True
     finally:
         db.dispose()
+
+
+def test_completing_twice_under_the_same_claim_is_not_a_takeover(cut_connections, runtime_on):
+    """What a retry sees when its first try committed just before the connection died."""
+    url, _cut = cut_connections
+    runtime = runtime_on(url)
+    runtime.inbox.accept("d1", make_message(1))
+    [item] = runtime.inbox.claim("w1", 10, 60)
+    runtime.inbox.complete(item, echo(item.message))
+    runtime.inbox.complete(item, echo(item.message))  # no LeaseLost, no second reply
+    assert _statuses(runtime.db, inbox) == ["done"]
+    assert _statuses(runtime.db, outbox) == ["pending"]
+
+
+def test_postgres_connections_keep_alive_unless_the_url_says_otherwise(pg_url):
+    for url, idle in ((pg_url, "60"), (f"{pg_url}&keepalives_idle=30", "30")):
+        db = open_database(url)
+        try:
+            with db.engine.connect() as conn:
+                dsn = conn.connection.dbapi_connection.info.dsn
+            assert "keepalives=1" in dsn and f"keepalives_idle={idle}" in dsn
+        finally:
+            db.dispose()

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import Column, MetaData, String, Table, select
 
+from bot.runtime.leases import finish_row
+from bot.runtime.schema import inbox
 from bot.storage.schema import RowId
 from bot.storage.sql import insert_ignore, upsert
 
@@ -35,3 +38,12 @@ def test_upsert_updates_non_key_columns(database):
         upsert(conn, table, {"k": "a", "v": "2"}, ("k",))
         assert conn.execute(select(table.c.v)).scalars().all() == ["2"]
     meta.drop_all(database.engine)
+
+
+def test_a_misspelt_column_is_refused_before_a_prebuilt_update_ignores_it(database):
+    with database.engine.begin() as conn:
+        with pytest.raises(ValueError, match="statuss"):
+            finish_row(conn, inbox, 1, "token", statuss="done")
+        with pytest.raises(ValueError, match="no values"):
+            finish_row(conn, inbox, 1, "token")
+        assert finish_row(conn, inbox, 1, "token", status="done") is False  # no such row
