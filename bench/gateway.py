@@ -91,9 +91,11 @@ def _spawn_role(role: str, env: dict[str, str] | None = None, nice: int = 0) -> 
     return _spawn(args, env or {}, **pipes)
 
 
-def _gunicorn(app: str, port: int, threads: int, env: dict[str, str]) -> subprocess.Popen:
+def _gunicorn(
+    app: str, port: int, threads: int, env: dict[str, str], processes: int = 2
+) -> subprocess.Popen:
     binary = str(Path(sys.executable).parent / "gunicorn")
-    args = [binary, "--pythonpath", str(ROOT), "-k", "gthread", "-w", "2"]
+    args = [binary, "--pythonpath", str(ROOT), "-k", "gthread", "-w", str(processes)]
     args += ["--threads", str(threads), "-b", f"127.0.0.1:{port}", "--log-level", "warning"]
     return _spawn(args + ["--graceful-timeout", "3", app], env)
 
@@ -314,7 +316,8 @@ def run_mode(mode: str, args, upstream: subprocess.Popen, upstream_url: str) -> 
         "BENCH_DB_URL": db_url,
         "BENCH_PLATFORM_URL": platform.url,
         "BENCH_UPSTREAM_URL": upstream_url,
-        "BENCH_WORKER_THREADS": str(400 // args.workers),
+        # Enough handler threads for 1.5 s × 200/s in flight, shared by the worker processes.
+        "BENCH_WORKER_THREADS": str(400 if mode == "embedded" else 400 // args.workers),
     }
     port, workers, processes = _free_port(), [], []
     # Workers run at a lower CPU priority: the webhook answer is the latency-critical path,
@@ -325,11 +328,14 @@ def run_mode(mode: str, args, upstream: subprocess.Popen, upstream_url: str) -> 
             app = "bench.gateway_roles:web_app()"
             processes.append(_gunicorn(app, port, GUNICORN_THREADS, env))
             workers = [spawn_worker() for _ in range(args.workers)]
+        elif mode == "embedded":
+            app = "bench.gateway_roles:embedded_app()"
+            processes.append(_gunicorn(app, port, GUNICORN_THREADS, env, processes=1))
         else:
             processes.append(_gunicorn("bench.gateway_roles:naive_app()", port, 250, env))
         _wait_http(f"http://127.0.0.1:{port}/healthz")
         time.sleep(1.0)  # let the worker processes open their pools
-        threads = 64 if mode == "queued" else 700
+        threads = 700 if mode == "naive" else 64
         load = Load(f"http://127.0.0.1:{port}/webhook/testing", args.rate, args.seconds, threads)
         meter = CpuMeter()
         for process, group in ((upstream, "upstream"), (platform.process, "platform")):

@@ -1,7 +1,8 @@
 """The processes `bench/gateway.py` starts, each configured through BENCH_* variables.
 
-- `web_app()` / `naive_app()`: the gunicorn applications (queued: accept only; naive: handle
-  and send inside the request);
+- `web_app()` / `naive_app()` / `embedded_app()`: the gunicorn applications (queued: accept
+  only; naive: handle and send inside the request; embedded: accept, with the worker and
+  sender threads in the same process);
 - `worker_main()`: a `kuaidi-bot worker`-like process (`run_worker_forever`) whose handler
   queries the fake upstream over HTTP and whose sender posts to the fake platform API;
 - `upstream_main()`: the fake upstream, answering every query after `UPSTREAM_LATENCY`;
@@ -65,6 +66,32 @@ def web_app():
 
     db = open_database(os.environ["BENCH_DB_URL"], pool_size=8, max_overflow=8)
     runtime = Runtime(db, lambda m: [], {}, Clock(), worker_threads=0, sender_threads=0)
+    adapter = TestingAdapter(SECRET, os.environ["BENCH_PLATFORM_URL"])
+    return create_app(runtime, [adapter], Settings(_env_file=None), lambda: True)
+
+
+def embedded_app():
+    """Embedded mode (`kuaidi-bot run`'s shape): one process serving webhooks, with the worker
+    and sender threads beside the web threads (`gunicorn -w 1`)."""
+    from adapters.web import create_app
+    from bot.clock import Clock
+    from bot.runtime.runtime import Runtime
+    from bot.settings import Settings
+    from bot.storage import open_database
+
+    db = open_database(os.environ["BENCH_DB_URL"], pool_size=20, max_overflow=10)
+    runtime = Runtime(
+        db,
+        _handler(),
+        {"testing": TestingSender(os.environ["BENCH_PLATFORM_URL"])},
+        Clock(),
+        worker_threads=int(os.environ.get("BENCH_WORKER_THREADS", "400")),
+        sender_threads=16,
+        lease_seconds=LEASE_SECONDS,
+        send_lease_seconds=LEASE_SECONDS,
+        poll_interval=0.02,
+    )
+    runtime.start()
     adapter = TestingAdapter(SECRET, os.environ["BENCH_PLATFORM_URL"])
     return create_app(runtime, [adapter], Settings(_env_file=None), lambda: True)
 
