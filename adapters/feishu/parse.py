@@ -55,21 +55,21 @@ def parse_envelope(envelope: dict[str, Any], bot_open_id: str | None) -> Parsed 
 
 
 def parse_message(event: dict[str, Any], bot_open_id: str | None) -> Parsed | None:
-    """An `im.message.receive_v1` event → Incoming (text messages from users only)."""
+    """An `im.message.receive_v1` event → Incoming (text and rich-text messages from users)."""
     message = event["message"]
     sender = event.get("sender") or {}
     if sender.get("sender_type", "user") != "user":
         log.debug("feishu: ignoring a message from sender type %r", sender.get("sender_type"))
         return None
-    if message.get("message_type") != "text":
-        log.debug("feishu: ignoring a %r message", message.get("message_type"))
+    message_type = message.get("message_type")
+    if message_type not in ("text", "post"):
+        log.debug("feishu: ignoring a %r message", message_type)
         return None
     content = json.loads(message["content"])
-    if not isinstance(content, dict) or not isinstance(content.get("text"), str):
-        raise ValueError("text message content has no text")
+    raw = post_text(content) if message_type == "post" else _text_content(content)
     mentions = [m for m in message.get("mentions") or () if isinstance(m, dict)]
     is_group = message.get("chat_type") != "p2p"
-    text, bot_mentioned = resolve_mentions(content["text"], mentions, bot_open_id)
+    text, bot_mentioned = resolve_mentions(raw, mentions, bot_open_id)
     sender_id = sender.get("sender_id") or {}
     incoming = Incoming(
         platform=PLATFORM,
@@ -81,6 +81,43 @@ def parse_message(event: dict[str, Any], bot_open_id: str | None) -> Parsed | No
         addressed=bot_mentioned or not is_group,
     )
     return Parsed(delivery_id=incoming.message_id, message=incoming)
+
+
+def _text_content(content: object) -> str:
+    if not isinstance(content, dict) or not isinstance(content.get("text"), str):
+        raise ValueError("text message content has no text")
+    return content["text"]
+
+
+def post_text(content: object) -> str:
+    """The plain text of a rich-text (`post`) message: title, then one line per paragraph.
+
+    Pasted order confirmations arrive this way. Mentions keep their `@_user_N` key, so they
+    resolve like a text message's; links keep their text; images, emoji and the like drop.
+    The body may be the post itself or wrapped in a language (`zh_cn`, `en_us`, …)."""
+    if not isinstance(content, dict):
+        raise ValueError("post message content is not an object")
+    if "content" not in content:
+        content = next((v for v in content.values() if isinstance(v, dict)), {})
+    paragraphs = content.get("content")
+    if not isinstance(paragraphs, list):
+        raise ValueError("post message content has no paragraphs")
+    lines = [str(content.get("title") or "")]
+    for paragraph in paragraphs:
+        elements = paragraph if isinstance(paragraph, list) else []
+        lines.append("".join(_element_text(e) for e in elements if isinstance(e, dict)))
+    return "\n".join(line for line in lines if line.strip())
+
+
+def _element_text(element: dict[str, Any]) -> str:
+    tag = element.get("tag")
+    if tag == "at":
+        key = str(element.get("user_id") or "")
+        name = str(element.get("user_name") or "")
+        return f" {key} " if _PLACEHOLDER.fullmatch(key) else (f" @{name} " if name else " ")
+    if tag in ("text", "a", "md", "code_block"):
+        return str(element.get("text") or "")
+    return " "  # an image or emoji still separates the words around it
 
 
 def resolve_mentions(

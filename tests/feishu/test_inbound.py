@@ -162,6 +162,53 @@ def test_private_message_is_addressed(client, inbox):
     assert (message.is_group, message.addressed, message.chat_id) == (False, True, "oc_chat1")
 
 
+def post_event(content: dict, mentions: list[dict] | None = None, chat_type="group") -> dict:
+    payload = message_event(message_type="post", mentions=mentions, chat_type=chat_type)
+    payload["event"]["message"]["content"] = json.dumps(content, ensure_ascii=False)
+    return payload
+
+
+def test_a_pasted_rich_text_message_reads_as_lines(client, inbox):
+    content = {
+        "title": "订单已发货",
+        "content": [
+            [
+                {"tag": "at", "user_id": "@_user_1", "user_name": "MyBot"},
+                {"tag": "text", "text": "帮查"},
+            ],
+            [
+                {"tag": "text", "text": "圆通 "},
+                {"tag": "a", "href": "https://x", "text": "YT1234567890123"},
+            ],
+            [{"tag": "img", "image_key": "img_1"}],
+            [
+                {"tag": "text", "text": "京东"},
+                {"tag": "emotion", "emoji_type": "OK"},
+                {"tag": "text", "text": "JD0098765432101"},
+            ],
+        ],
+    }
+    send(client, post_event(content, mentions=[mention("@_user_1", "ou_bot", "MyBot")]))
+    message = inbox.messages[0]
+    assert message.text == "订单已发货\n帮查\n圆通 YT1234567890123\n京东 JD0098765432101"
+    assert message.addressed
+
+
+def test_a_rich_text_message_wrapped_in_a_language_and_without_the_bot(client, inbox):
+    content = {"zh_cn": {"title": "", "content": [[{"tag": "text", "text": "SF1524097970481"}]]}}
+    send(client, post_event(content, mentions=[], chat_type="group"))
+    message = inbox.messages[0]
+    assert (message.text, message.addressed) == ("SF1524097970481", False)
+
+
+@pytest.mark.parametrize("content", [["not", "an object"], {"title": "x"}, {"zh_cn": "x"}])
+def test_malformed_rich_text_is_dropped_without_a_row(client, inbox, content):
+    # Answered 200 like every malformed event: a retry would carry the same content.
+    body, headers = signed_request(post_event(content))
+    assert client.post("/feishu/events", data=body, headers=headers).status_code == 200
+    assert inbox.calls == 0
+
+
 def test_card_press_reaches_the_core_as_an_action(client, inbox):
     body, headers = signed_request(card_action_event("refresh:SF1524097970481"))
     response = client.post("/feishu/card", data=body, headers=headers)
