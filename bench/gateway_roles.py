@@ -70,13 +70,10 @@ def web_app():
     return create_app(runtime, [adapter], Settings(_env_file=None), lambda: True)
 
 
-def embedded_app():
-    """Embedded mode (`kuaidi-bot run`'s shape): one process serving webhooks, with the worker
-    and sender threads beside the web threads (`gunicorn -w 1`)."""
-    from adapters.web import create_app
+def _working_runtime():
+    """A runtime with handler and sender threads, as in a worker process."""
     from bot.clock import Clock
     from bot.runtime.runtime import Runtime
-    from bot.settings import Settings
     from bot.storage import open_database
 
     db = open_database(os.environ["BENCH_DB_URL"], pool_size=20, max_overflow=10)
@@ -91,6 +88,16 @@ def embedded_app():
         send_lease_seconds=LEASE_SECONDS,
         poll_interval=0.02,
     )
+    return runtime
+
+
+def embedded_app():
+    """Embedded mode (`kuaidi-bot run`'s shape): one process serving webhooks, with the worker
+    and sender threads beside the web threads (`gunicorn -w 1`)."""
+    from adapters.web import create_app
+    from bot.settings import Settings
+
+    runtime = _working_runtime()
     runtime.start()
     adapter = TestingAdapter(SECRET, os.environ["BENCH_PLATFORM_URL"])
     return create_app(runtime, [adapter], Settings(_env_file=None), lambda: True)
@@ -121,23 +128,9 @@ def naive_app():
 
 def worker_main() -> None:
     """A worker process: inbox claims, the handler, the sender, until SIGTERM (or SIGKILL)."""
-    from bot.clock import Clock
-    from bot.runtime.runtime import Runtime, run_worker_forever
-    from bot.storage import open_database
+    from bot.runtime.runtime import run_worker_forever
 
-    db = open_database(os.environ["BENCH_DB_URL"], pool_size=20, max_overflow=10)
-    runtime = Runtime(
-        db,
-        _handler(),
-        {"testing": TestingSender(os.environ["BENCH_PLATFORM_URL"])},
-        Clock(),
-        worker_threads=int(os.environ.get("BENCH_WORKER_THREADS", "400")),
-        sender_threads=16,
-        lease_seconds=LEASE_SECONDS,
-        send_lease_seconds=LEASE_SECONDS,
-        poll_interval=0.02,
-    )
-    run_worker_forever(runtime)
+    run_worker_forever(_working_runtime())
 
 
 def upstream_main() -> None:
