@@ -54,8 +54,9 @@ class Runtime:
         shared: SharedState | None = None,
         sender_threads: int = 2,
         metrics: Metrics | None = None,
-        lease_seconds: float = 120.0,
-        send_lease_seconds: float = 60.0,
+        # Renewed every third while a row is worked on; after a crash, the time its rows wait.
+        lease_seconds: float = 30.0,
+        send_lease_seconds: float = 30.0,
         max_attempts: int = 3,
         max_send_attempts: int = 5,
         poll_interval: float = 0.2,

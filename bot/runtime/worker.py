@@ -34,7 +34,7 @@ class InboxWorker:
         metrics: Metrics,
         owner: str,
         *,
-        lease_seconds: float = 120.0,
+        lease_seconds: float = 30.0,
     ) -> None:
         self.inbox = inbox
         self.handler = handler
@@ -43,15 +43,17 @@ class InboxWorker:
         self.lease_seconds = lease_seconds
 
     def process_pending(self, limit: int = 100) -> int:
-        """Handle due rows in this thread until none are left or `limit` is reached."""
+        """Handle due rows in this thread until none are left or `limit` is reached.
+
+        One row is claimed at a time: nothing renews leases here, so a claimed batch would
+        outlive its lease behind a few slow upstream answers."""
         handled = 0
         while handled < limit:
-            items = self.inbox.claim(self.owner, min(50, limit - handled), self.lease_seconds)
+            items = self.inbox.claim(self.owner, 1, self.lease_seconds)
             if not items:
                 break
-            for item in items:
-                self.handle(item)
-                handled += 1
+            self.handle(items[0])
+            handled += 1
         return handled
 
     def handle(self, item: InboxItem) -> str:

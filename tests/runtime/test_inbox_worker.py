@@ -195,3 +195,23 @@ def test_a_running_pool_renews_leases_of_slow_handlers(make_runtime, database):
         time.sleep(0.05)
     assert pool.inbox.counts() == {"done": 1}
     assert calls == ["t1"]
+
+
+def test_a_sequential_pass_claims_one_row_at_a_time(make_runtime, clock):
+    """Nothing renews leases in `process_pending`: a claimed batch would expire behind slow
+    answers and be taken (and answered) by another worker while still queued here."""
+    seen, taken = [], []
+
+    def slow(message):
+        seen.append(message.text)
+        clock.advance(seconds=20)  # two of these outlast a 30 s lease
+        if len(seen) == 2:
+            taken.extend(i.delivery_id for i in other.inbox.claim("other", 10, 30))
+        return [Reply(text="ok")]
+
+    runtime = make_runtime(handler=slow, lease_seconds=30)
+    other = make_runtime(lease_seconds=30)
+    for n in range(3):
+        runtime.inbox.accept(f"d{n}", make_message(n, chat=f"c{n}"))
+    assert runtime.process_pending() == 2
+    assert (seen, taken) == (["t0", "t1"], ["d2"])  # d2 was never claimed here
