@@ -32,6 +32,7 @@ from bot.subscriptions.changes import (
     fingerprint,
 )
 from bot.subscriptions.claims import claim_due, release, write_leased
+from bot.subscriptions.names import with_names
 from bot.subscriptions.pushes import PushQueue
 from bot.subscriptions.schedule import (
     STOP_FINAL,
@@ -309,6 +310,7 @@ class Poller:
         target = Target(sub.platform, sub.chat_id, sub.user_id, sub.is_group)
         text = t(key, sub.language, number=row.number, label=sub.label or row.number)
         reply = Reply(text=text, mentions=(sub.user_id,) if sub.is_group and sub.user_id else ())
+        reply = with_names(conn, sub.platform, reply)
         episode = int(row.created_at.timestamp())
         key = f"subnote:{sub.id}:{key}:{episode}"
         self.pushes.outbox.add(conn, target, reply, key, self.clock.now())

@@ -24,6 +24,7 @@ from bot.models import Button, Reply, Target
 from bot.storage.db import Database
 from bot.storage.sql import insert_ignore
 from bot.subscriptions.changes import Change, merge
+from bot.subscriptions.names import with_names
 from bot.subscriptions.schedule import CHINA
 from bot.subscriptions.schema import SUB_BLOCKED, changes, parcels, subscriptions
 from bot.texts import t
@@ -158,8 +159,10 @@ class PushQueue:
         users = [s.user_id for s in subs if s.user_id] if first.is_group else []
         mentions = tuple(dict.fromkeys(users))
         if len(merged) == 1:
-            return target, self.single(*merged[0], mentions)
-        return target, self.several(merged, mentions)
+            reply = self.single(*merged[0], mentions)
+        else:
+            reply = self.several(merged, mentions)
+        return target, with_names(conn, target.platform, reply)
 
     def single(self, sub, change: Change, mentions: tuple[str, ...]) -> Reply:
         """One parcel's push: a summary line and the card with only the new events."""

@@ -100,6 +100,17 @@ changes = Table(
 )
 Index("ix_sub_changes_due", changes.c.due_at)
 
+#: Subscribers' display names, for mentions in group pushes where the platform shows a link
+#: text (Telegram). A table of its own, so databases of earlier versions gain it on start.
+names = Table(
+    "sub_names",
+    metadata,
+    Column("platform", String(16), primary_key=True),
+    Column("user_id", String(128), primary_key=True),
+    Column("name", String(128), nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
 flags = Table(
     "sub_flags",
     metadata,

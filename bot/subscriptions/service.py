@@ -82,6 +82,7 @@ class SubscriptionService:
             milestones_only=milestones,
             language=language,
             result=result,
+            user_name=message.user_name,
         )
         done = self.store.subscribe(target_of(message), new, self.max_subscriptions)
         if done == "over_cap":

@@ -18,6 +18,7 @@ from bot.models import Target
 from bot.storage.db import Database
 from bot.storage.sql import insert_ignore
 from bot.subscriptions.changes import Baseline, events_to_json
+from bot.subscriptions.names import remember_name
 from bot.subscriptions.schema import (
     ACTIVE,
     FINAL,
@@ -44,6 +45,7 @@ class NewSubscription:
     milestones_only: bool | None  # None keeps the current choice
     language: str
     result: TrackResult | None
+    user_name: str = ""  # the subscriber's display name, for mentions in group pushes
 
 
 @dataclass(frozen=True)
@@ -114,6 +116,8 @@ class SubscriptionStore:
                 values.setdefault("label", "")
                 values.setdefault("milestones_only", False)
                 conn.execute(subscriptions.insert().values(**values))
+            if target.is_group:
+                remember_name(conn, target.platform, target.user_id, new.user_name, now)
             self.refresh_parcel(conn, parcel_id)
         return "updated" if existing is not None else "created"
 

@@ -39,3 +39,8 @@ def test_empty_mentions_are_dropped_and_a_single_one_is_readable_by_older_versio
     assert reply_from_dict({"text": "x", "mentions": ["", "bob"]}).mentions == ("bob",)
     assert reply_to_dict(Reply(text="x", mentions=("alice",)))["mention_user"] == "alice"
     assert reply_to_dict(Reply(text="x", mentions=("a", "b")))["mention_user"] is None
+
+
+def test_meta_survives_the_outbox():
+    reply = Reply(text="x", mentions=("alice",), meta={"name:alice": "Alice"})
+    assert reply_from_dict(json.loads(json.dumps(reply_to_dict(reply)))).meta == reply.meta

@@ -29,14 +29,16 @@ def test_a_batched_group_push_mentions_everyone_whose_parcel_moved(world, upstre
     upstream.set_track(ZT, 2, timeline(PICKUP))
     alice = world.chat("g1", "alice", is_group=True)
     bob = world.chat("g1", "bob", is_group=True)
-    alice.say(f"/subscribe {YT}", addressed=True)
-    bob.say(f"/subscribe {ZT}", addressed=True)
+    alice.say(f"/subscribe {YT}", addressed=True, user_name="Alice Wang")
+    bob.say(f"/subscribe {ZT}", addressed=True)  # a platform that gave no name
     upstream.set_track(YT, 3, timeline(PICKUP, OUT))
     upstream.set_track(ZT, 3, timeline(PICKUP, OUT))
     pushes = world.advance_and_round(hours=24)
     assert len(pushes) == 1  # one message for the group's two parcels
     assert YT in pushes[0].reply.text and ZT in pushes[0].reply.text
     assert set(pushes[0].reply.mentions) == {"alice", "bob"}
+    # Names for renderers that write them (Telegram's mention links); none known for bob.
+    assert pushes[0].reply.meta == {"name:alice": "Alice Wang"}
 
 
 def test_subscribing_twice_is_idempotent_and_updates(world, upstream):

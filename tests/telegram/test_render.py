@@ -188,3 +188,11 @@ def test_several_mentions_each_notify_their_user():
         Reply(text="到了", mentions=("111", "222"), meta={"user_name": "only for one"})
     )
     assert message == ('<a href="tg://user?id=111">🔔</a> <a href="tg://user?id=222">🔔</a>\n到了')
+
+
+def test_mentions_carry_the_names_the_core_knows():
+    reply = Reply(text="到了", mentions=("111", "222"), meta={"name:222": "Bo<b>"})
+    [message] = render_messages(reply)
+    assert message.startswith(
+        '<a href="tg://user?id=111">🔔</a> <a href="tg://user?id=222">Bo&lt;b&gt;</a>'
+    )
