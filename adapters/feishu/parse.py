@@ -66,10 +66,12 @@ def parse_message(event: dict[str, Any], bot_open_id: str | None) -> Parsed | No
         log.debug("feishu: ignoring a %r message", message_type)
         return None
     content = json.loads(message["content"])
-    raw = post_text(content) if message_type == "post" else _text_content(content)
+    title, raw = post_text(content) if message_type == "post" else ("", _text_content(content))
     mentions = [m for m in message.get("mentions") or () if isinstance(m, dict)]
     is_group = message.get("chat_type") != "p2p"
+    # The title stays out of mention handling: `@Bot …` leads the body, not the title.
     text, bot_mentioned = resolve_mentions(raw, mentions, bot_open_id)
+    text = "\n".join(part for part in (_clean(title), text) if part)
     sender_id = sender.get("sender_id") or {}
     incoming = Incoming(
         platform=PLATFORM,
@@ -89,8 +91,8 @@ def _text_content(content: object) -> str:
     return content["text"]
 
 
-def post_text(content: object) -> str:
-    """The plain text of a rich-text (`post`) message: title, then one line per paragraph.
+def post_text(content: object) -> tuple[str, str]:
+    """(title, body) of a rich-text (`post`) message, the body one line per paragraph.
 
     Pasted order confirmations arrive this way. Mentions keep their `@_user_N` key, so they
     resolve like a text message's; links keep their text; images, emoji and the like drop.
@@ -102,11 +104,15 @@ def post_text(content: object) -> str:
     paragraphs = content.get("content")
     if not isinstance(paragraphs, list):
         raise ValueError("post message content has no paragraphs")
-    lines = [str(content.get("title") or "")]
+    lines = []
     for paragraph in paragraphs:
         elements = paragraph if isinstance(paragraph, list) else []
         lines.append("".join(_element_text(e) for e in elements if isinstance(e, dict)))
-    return "\n".join(line for line in lines if line.strip())
+    return str(content.get("title") or ""), "\n".join(line for line in lines if line.strip())
+
+
+def _clean(line: str) -> str:
+    return _SPACES.sub(" ", _SURROGATE.sub("\ufffd", line)).strip()
 
 
 def _element_text(element: dict[str, Any]) -> str:

@@ -37,6 +37,8 @@ MAX_TEXT_LENGTH = 4096
 #: What we aim for: a margin below the limit, because Telegram's own whitespace handling and
 #: entity counting are not ours to reproduce exactly.
 TEXT_BUDGET = 4000
+#: Longest line of mention links (each link's name is at most 64 characters, ≤128 units).
+MENTION_LINE_BUDGET = 1000
 #: An event's text is cut to this many characters (real scans are far shorter).
 EVENT_TEXT_MAX = 1000
 #: Inline buttons per keyboard row.
@@ -71,11 +73,22 @@ def _mention(user_id: str, reply: Reply) -> str:
     return f'<a href="tg://user?id={html.escape(user_id)}">{escape(name)}</a>'
 
 
+def _mention_lines(links: list[str]) -> list[str]:
+    """Mention links side by side, in lines short enough that a message split falls between
+    lines, never inside a link (many subscribers with long names)."""
+    lines: list[str] = []
+    for link in links:
+        if lines and visible_length(f"{lines[-1]} {link}") <= MENTION_LINE_BUDGET:
+            lines[-1] = f"{lines[-1]} {link}"
+        else:
+            lines.append(link)
+    return lines
+
+
 def render_messages(reply: Reply) -> list[str]:
     """The reply as HTML messages, each within `TEXT_BUDGET`; empty when there is nothing."""
     items: list[str] = []
-    if links := [_mention(user_id, reply) for user_id in reply.mentions if user_id]:
-        items.append(" ".join(links))
+    items += _mention_lines([_mention(user_id, reply) for user_id in reply.mentions if user_id])
     if reply.card is not None:
         items += card_items(reply.card)
     if reply.text.strip():

@@ -75,13 +75,26 @@ class ClaimPool:
         self._dispatcher.start()
 
     def stop(self, timeout: float = 10.0) -> None:
-        """Stop claiming, let running rows finish (rows not started stay pending)."""
+        """Stop claiming, let running rows finish (rows not started stay pending).
+
+        Running rows keep their leases while they finish: the dispatcher renewed them until
+        now, and this thread takes over, or a slow last row would be taken by another worker
+        (and its upstream query paid twice) while this one is still working on it."""
         self._stop.set()
         self.wakeup.set()
         if self._dispatcher is not None:
             self._dispatcher.join(timeout)
         if self._executor is not None:
-            self._executor.shutdown(wait=True, cancel_futures=True)
+            drained = threading.Event()
+            executor = self._executor
+
+            def drain() -> None:
+                executor.shutdown(wait=True, cancel_futures=True)
+                drained.set()
+
+            threading.Thread(target=drain, name=f"{self.name}-drain", daemon=True).start()
+            while not drained.wait(min(0.2, self.lease_seconds / 6)):
+                self._renew_leases()
 
     def _dispatch_loop(self) -> None:
         while not self._stop.is_set():

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
-from sqlalchemy import Engine, create_engine, event, insert, select
+from sqlalchemy import Connection, Engine, create_engine, event, insert, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
@@ -21,6 +21,8 @@ T = TypeVar("T")
 POOL_RECYCLE_SECONDS = 300
 #: libpq TCP keepalives: an idle pooled connection sends a probe every minute, so network
 #: boxes in between (NAT, cloud load balancers: idle timeouts of 4 min and more) keep it.
+#: Advisory lock held while a process creates or checks the schema (any fixed 64-bit number).
+SCHEMA_LOCK_KEY = 0x6B7561696469  # "kuaidi"
 PG_KEEPALIVES = {"keepalives": 1, "keepalives_idle": 60, "keepalives_interval": 10}
 
 
@@ -97,9 +99,21 @@ def open_database(url: str, **engine_kwargs) -> Database:
         keepalives = {k: v for k, v in PG_KEEPALIVES.items() if k not in parsed.query}
         engine_kwargs["connect_args"] = {**keepalives, **engine_kwargs.get("connect_args", {})}
         engine = create_engine(url, pool_recycle=POOL_RECYCLE_SECONDS, **engine_kwargs)
-    metadata.create_all(engine)
-    _check_version(engine)
+    _create_schema(engine)
     return Database(engine)
+
+
+def _create_schema(engine: Engine) -> None:
+    """Create missing tables and record or check the version, one process at a time.
+
+    Processes start together (gunicorn's workers, several `kuaidi-bot worker`), and on
+    PostgreSQL a second concurrent CREATE TABLE of the same name fails instead of waiting; the
+    advisory lock makes the others wait and then find the tables there."""
+    with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK_KEY})
+        metadata.create_all(conn)
+        _check_version(conn)
 
 
 def _sqlite_engine(url: str, path: str | None, **engine_kwargs) -> Engine:
@@ -122,17 +136,14 @@ def _sqlite_engine(url: str, path: str | None, **engine_kwargs) -> Engine:
     return engine
 
 
-def _check_version(engine: Engine) -> None:
+def _check_version(conn: Connection) -> None:
     """Write the schema version on first start; refuse a database from a newer bot."""
-    with engine.begin() as conn:
-        row = conn.execute(
-            select(schema_meta.c.value).where(schema_meta.c.key == "schema_version")
-        ).first()
-        if row is None:
-            conn.execute(
-                insert(schema_meta).values(key="schema_version", value=str(SCHEMA_VERSION))
-            )
-            return
-        found = int(row.value)
+    row = conn.execute(
+        select(schema_meta.c.value).where(schema_meta.c.key == "schema_version")
+    ).first()
+    if row is None:
+        conn.execute(insert(schema_meta).values(key="schema_version", value=str(SCHEMA_VERSION)))
+        return
+    found = int(row.value)
     if found > SCHEMA_VERSION:
         raise SchemaTooNew(f"database schema {found} is newer than this bot's {SCHEMA_VERSION}")

@@ -8,6 +8,7 @@ import pytest
 from flask import Flask
 
 from adapters.feishu.inbound import WebhookSecrets, make_blueprint
+from adapters.feishu.parse import parse_message
 from bot.models import Incoming
 from tests.feishu.support import (
     VECTORS,
@@ -199,6 +200,18 @@ def test_a_rich_text_message_wrapped_in_a_language_and_without_the_bot(client, i
     send(client, post_event(content, mentions=[], chat_type="group"))
     message = inbox.messages[0]
     assert (message.text, message.addressed) == ("SF1524097970481", False)
+
+
+def test_a_titled_rich_text_mentioning_the_bot_before_its_identity_is_known():
+    content = {
+        "title": "转发",
+        "content": [
+            [{"tag": "at", "user_id": "@_user_1"}, {"tag": "text", "text": " 查 SF1524097970481"}]
+        ],
+    }
+    event = post_event(content, mentions=[mention("@_user_1", "ou_bot", "MyBot")])["event"]
+    parsed = parse_message(event, bot_open_id=None)
+    assert (parsed.message.text, parsed.message.addressed) == ("转发\n查 SF1524097970481", True)
 
 
 @pytest.mark.parametrize("content", [["not", "an object"], {"title": "x"}, {"zh_cn": "x"}])

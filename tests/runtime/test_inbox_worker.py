@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import time
 
 import pytest
@@ -215,3 +216,27 @@ def test_a_sequential_pass_claims_one_row_at_a_time(make_runtime, clock):
         runtime.inbox.accept(f"d{n}", make_message(n, chat=f"c{n}"))
     assert runtime.process_pending() == 2
     assert (seen, taken) == (["t0", "t1"], ["d2"])  # d2 was never claimed here
+
+
+def test_a_stopping_pool_keeps_renewing_the_lease_of_its_last_row(make_runtime):
+    started = threading.Event()
+
+    def slow(message):
+        started.set()
+        time.sleep(1.0)  # far longer than the lease
+        return [Reply(text="done")]
+
+    real = Clock()
+    pool = make_runtime(
+        handler=slow, clock=real, worker_threads=1, lease_seconds=0.3, poll_interval=0.02
+    )
+    other = make_runtime(clock=real, lease_seconds=0.3)
+    pool.inbox.accept("d1", make_message(1))
+    pool.start()
+    assert started.wait(5)
+    stopping = threading.Thread(target=pool.stop)  # SIGTERM while the handler runs
+    stopping.start()
+    while stopping.is_alive():
+        assert other.process_pending() == 0  # never up for grabs while it finishes
+        time.sleep(0.05)
+    assert pool.inbox.counts() == {"done": 1}

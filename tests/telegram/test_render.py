@@ -196,3 +196,13 @@ def test_mentions_carry_the_names_the_core_knows():
     assert message.startswith(
         '<a href="tg://user?id=111">🔔</a> <a href="tg://user?id=222">Bo&lt;b&gt;</a>'
     )
+
+
+def test_many_long_named_mentions_split_between_links_not_inside_one():
+    names = {f"name:{n}": "🐼" * 64 for n in range(40)}  # 128 UTF-16 units each
+    reply = Reply(text="到了", mentions=tuple(str(n) for n in range(40)), meta=names)
+    messages = render_messages(reply)
+    assert len(messages) >= 2 and all(visible_length(m) <= 4000 for m in messages)
+    for message in messages:
+        assert message.count("<a ") == message.count("</a>")  # no link cut in two
+    assert sum(m.count("tg://user?id=") for m in messages) == 40
