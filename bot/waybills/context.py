@@ -16,6 +16,13 @@ from dataclasses import dataclass
 from bot.carriers import Registry
 
 _POSITIVE_WORDS = [
+    # "…编号" labels of a parcel, read whole: the bare 编号 below is a negative.
+    "运单编号",
+    "快递编号",
+    "快件编号",
+    "物流编号",
+    "包裹编号",
+    "邮件编号",
     "运单号",
     "运单",
     "快递单号",
@@ -74,6 +81,17 @@ _NEGATIVE_WORDS = [
     "取件码",
     "提货码",
     "取货码",
+    # Codes shops hand out look like digit-only waybills, often next to 发货/顺丰包邮.
+    "兑换码",
+    "优惠码",
+    "优惠券",
+    "券码",
+    "激活码",
+    "邀请码",
+    "推荐码",
+    "口令",
+    "卡密",
+    "书号",
     "货架号",
     "货架",
     "发票",
@@ -116,7 +134,7 @@ _NEGATIVE_WORDS = [
 ]
 _NEGATIVE_LATIN = (
     "ORDER NO|ORDER ID|ORDER|TEL|PHONE|MOBILE|CALL|CELL|FAX|CARD|CODE|OTP|PIN|QQ|WECHAT|WXID|IMEI|"
-    "INVOICE|MODEL|SERIAL|ACCOUNT|TIMESTAMP|FLIGHT|ROOM|PRICE|AMOUNT"
+    "INVOICE|MODEL|SERIAL|ACCOUNT|TIMESTAMP|FLIGHT|ROOM|PRICE|AMOUNT|ISBN|COUPON|VOUCHER|PROMO"
 )
 
 

@@ -18,6 +18,10 @@ REPORT_THRESHOLD = 0.5
 FALLBACK_MIN_LENGTH = 10
 FALLBACK_MAX_LENGTH = 24
 FALLBACK_PRIOR = 0.45
+#: A named carrier's score on a digit-only number that only weak formats of others match
+#: (prior below WEAK_FORMAT; a distinctive one like ZTO's 73… + 12 digits stays ahead).
+NAMED_OVER_DIGITS = 0.6
+WEAK_FORMAT = 0.5
 _MIN_DIGITS = 8
 _QUICK_MIN_DIGITS = 3  # "1Z" + letters + a check digit is the sparsest format
 
@@ -156,9 +160,15 @@ def score(
 def _apply_named(scores: dict[str | None, float], named: str, span: Span, penalty: float) -> None:
     """A carrier the user named next to the number leads; other formats stay as alternatives."""
     if span.matches and named not in scores:
-        scores[named] = 0.4 - penalty  # the format says otherwise: keep it as an alternative
-        return
-    if named in scores:
+        strongest = max(prior for _, prior in span.matches)
+        if not span.number.isdigit() or strongest >= WEAK_FORMAT:
+            scores[named] = 0.4 - penalty  # the format says otherwise: keep it as an alternative
+            return
+        # Bare digits fit weak formats by chance (a 12-digit number passes SF's check one time
+        # in ten; some rules take any 12 digits), and carriers' older digit-only formats are
+        # not all known: then the name the user typed is better evidence.
+        scores[named] = NAMED_OVER_DIGITS - penalty
+    elif named in scores:
         prior = dict(span.matches)[named]
         scores[named] = min(0.99, max(prior, 0.55) + 0.4) - penalty
     else:

@@ -18,8 +18,11 @@ _SEPARATOR_CLASS = "[" + re.escape(SEPARATORS) + "]"
 _SEPARATOR_RUN = re.compile(_SEPARATOR_CLASS + "+")
 _TOKEN = re.compile(r"[A-Z0-9]+")
 # URLs and e-mail addresses carry item and order ids; they are never waybills.
+# A link may also be pasted without its scheme: "item.jd.com/100028204032.html".
 _URL = re.compile(
     r"(?:HTTPS?://|WWW\.)[^\s\u3000-\u303f\uff01-\uff5e，。！？、】）》」]*"
+    r"|(?<![A-Z0-9.-])(?:[A-Z0-9-]+\.)+(?:COM|CN|NET|ORG|CC|IO|HK|TOP|XYZ|ME)"
+    r"/[^\s\u3000-\u303f\uff01-\uff5e，。！？、】）》」]*"
     r"|[A-Z0-9._%+-]+@[A-Z0-9.-]+\.[A-Z]{2,}"
 )
 # Longest gap between two groups of one number: "SF28 2211" or "7713 - 0965".
