@@ -17,6 +17,11 @@ SEPARATORS = " \t-.\u00b7\u2010\u2011\u2012\u2013\u2014\u2212\u30fb\u200b\u200c\
 _SEPARATOR_CLASS = "[" + re.escape(SEPARATORS) + "]"
 _SEPARATOR_RUN = re.compile(_SEPARATOR_CLASS + "+")
 _TOKEN = re.compile(r"[A-Z0-9]+")
+# A carrier's Latin code typed straight onto its number ("EMS1153…", "UPS1Z…"): the code is a
+# word of its own (the context reads it as the carrier's name), never part of the number.
+# Only codes no waybill format starts with (unlike SF, JT, YT, JD…).
+_GLUED_CODE = re.compile(r"(?:EMS|ZTO|STO|YTO|UPS|USPS|DHL|FEDEX|YUNDA)(?=[0-9])")
+_GLUED_MIN_REST = 8
 # URLs and e-mail addresses carry item and order ids; they are never waybills.
 # A link may also be pasted without its scheme: "item.jd.com/100028204032.html".
 _URL = re.compile(
@@ -59,8 +64,17 @@ def mask_urls(folded: str) -> str:
 
 
 def tokenise(folded: str) -> list[Token]:
-    """All [A-Z0-9]+ runs in the folded text."""
-    return [Token(m.group(0), m.start(), m.end()) for m in _TOKEN.finditer(folded)]
+    """All [A-Z0-9]+ runs in the folded text, a carrier code typed onto a number split off."""
+    tokens = []
+    for match in _TOKEN.finditer(folded):
+        glued = _GLUED_CODE.match(match.group(0))
+        if glued is None or len(match.group(0)) - glued.end() < _GLUED_MIN_REST:
+            tokens.append(Token(match.group(0), match.start(), match.end()))
+            continue
+        cut = match.start() + glued.end()
+        tokens.append(Token(glued.group(0), match.start(), cut))
+        tokens.append(Token(folded[cut : match.end()], cut, match.end()))
+    return tokens
 
 
 def joinable(folded: str, left: Token, right: Token) -> bool:

@@ -62,3 +62,20 @@ def test_a_distinctive_format_still_beats_a_nearby_name():
     # ZTO's 73… + 12 digits is its own; 申通 names the second number.
     text = "中通和申通：7351 2345 6789 01 7712 3456 7890 123"
     assert found(text)[0] == ("73512345678901", "zhongtong")
+
+
+@pytest.mark.parametrize(
+    ("text", "number", "carrier"),
+    [
+        ("两个件 JD0012345678901-1-1 和 EMS1153419709862 都没到", "1153419709862", "ems"),
+        ("ups1Z999AA10123456784 到哪了", "1Z999AA10123456784", "ups"),
+        ("中通ZTO75312345678901", "75312345678901", "zhongtong"),
+    ],
+)
+def test_a_carrier_code_typed_onto_its_number_is_split_off(text, number, carrier):
+    assert (number, carrier) in found(text)
+
+
+def test_codes_that_begin_waybill_formats_stay_on_the_number():
+    assert found("SF1524097970481") == [("SF1524097970481", "shunfeng")]
+    assert found("YT1234567890123") == [("YT1234567890123", "yuantong")]
