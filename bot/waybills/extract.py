@@ -23,7 +23,7 @@ FALLBACK_PRIOR = 0.45
 NAMED_OVER_DIGITS = 0.6
 WEAK_FORMAT = 0.5
 _MIN_DIGITS = 8
-_QUICK_MIN_DIGITS = 3  # "1Z" + letters + a check digit is the sparsest format
+_QUICK_MIN_DIGITS = 2  # "1Z" + letters + a check digit is the sparsest format
 
 
 @dataclass(frozen=True)

@@ -79,3 +79,8 @@ def test_a_carrier_code_typed_onto_its_number_is_split_off(text, number, carrier
 def test_codes_that_begin_waybill_formats_stay_on_the_number():
     assert found("SF1524097970481") == [("SF1524097970481", "shunfeng")]
     assert found("YT1234567890123") == [("YT1234567890123", "yuantong")]
+
+
+def test_the_sparsest_ups_number_has_only_two_digits():
+    # Found by the property test: 1Z + letters + a check digit (the quick exit wanted three).
+    assert found("1ZAAAAAAAAAAAAAAA6") == [("1ZAAAAAAAAAAAAAAA6", "ups")]
