@@ -11,6 +11,7 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import create_engine, text
 
 from bot.clock import FakeClock
@@ -19,6 +20,13 @@ from bot.storage import Database, open_database
 PG_URL = os.environ.get("DATABASE_TEST_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("REDIS_TEST_URL", "redis://127.0.0.1:6379/0")
 REQUIRE_SERVICES = os.environ.get("KUAIDI_REQUIRE_SERVICES") == "1"
+
+# CI runs the property tests on a fixed seed, so a run's verdict does not depend on luck; on
+# a developer's machine they explore new examples each time (and keep failures in
+# .hypothesis/, which replays them first).
+hypothesis_settings.register_profile("ci", derandomize=True)
+if REQUIRE_SERVICES or os.environ.get("CI"):
+    hypothesis_settings.load_profile("ci")
 
 
 def service_unavailable(name: str, error: Exception) -> None:
