@@ -26,7 +26,6 @@ from bot.subscriptions import (
     Poller,
     SubscriptionService,
     build_poller,
-    build_subscription_service,
     start_poller_thread,
 )
 from bot.upstream import ConfigurationError, UpstreamError
@@ -93,9 +92,9 @@ def build_application(
     adapters: list[PlatformAdapter] | None = None,
 ) -> Application:
     """Wire everything. Web-only processes pass `worker_threads=0, sender_threads=0`."""
-    core = build_core(settings, clock)
-    subscriptions = build_subscription_service(settings, core)
-    core.engine.attach_subscriptions(subscriptions)
+    core = build_core(settings, clock, subscriptions=True)
+    subscriptions = core.subscriptions
+    assert subscriptions is not None
     shared = SharedState.create(core.db, core.clock, settings.redis_url)
     if adapters is None:
         adapters = enabled_adapters(settings, shared)

@@ -10,11 +10,14 @@ from dataclasses import dataclass
 
 from bot.carriers import Registry, default_registry, load_registry
 from bot.clock import Clock
+from bot.dialogue import SubscriptionCommands, TrackingDialogue
 from bot.engine import Engine
+from bot.engine_commands import CommandHandlers
 from bot.lookup import Lookup
 from bot.settings import Settings
 from bot.storage import Database, open_database
 from bot.storage.conversation import ConversationStore
+from bot.subscriptions import SubscriptionService, build_subscription_service
 from bot.upstream import TrackingProvider, build_provider
 
 log = logging.getLogger(__name__)
@@ -32,6 +35,7 @@ class Core:
     store: ConversationStore
     lookup: Lookup
     engine: Engine
+    subscriptions: SubscriptionService | None = None
 
     def close(self) -> None:
         """Release connections."""
@@ -54,9 +58,11 @@ def admin_ids(settings: Settings) -> frozenset[str]:
     return frozenset(a.strip() for a in settings.admin_users.split(",") if a.strip())
 
 
-def build_core(settings: Settings, clock: Clock | None = None, subscriptions=None) -> Core:
-    """Open the database and wire the engine. `subscriptions` is the subscription service
-    (built by the caller because it needs the runtime's outbox)."""
+def build_core(
+    settings: Settings, clock: Clock | None = None, *, subscriptions: bool = False
+) -> Core:
+    """Open the database and wire the engine, with the subscription commands when
+    `subscriptions` is true."""
     clock = clock or Clock()
     # Every worker, sender and poller thread may hold a connection at once; keep headroom so
     # none waits on the pool.
@@ -71,5 +77,19 @@ def build_core(settings: Settings, clock: Clock | None = None, subscriptions=Non
     provider = build_provider(settings, carrier_name=carrier_name, clock=clock)
     store = ConversationStore(db, clock)
     lookup = Lookup(provider, registry, store, identify=bool(settings.kuaidi_identify_path))
-    engine = Engine(lookup, subscriptions=subscriptions, admins=admin_ids(settings))
-    return Core(settings, clock, db, registry, provider, store, lookup, engine)
+    service = None
+    if subscriptions:
+        service = build_subscription_service(settings, db, clock, lookup, store)
+    engine = build_engine(lookup, service, admin_ids(settings))
+    return Core(settings, clock, db, registry, provider, store, lookup, engine, service)
+
+
+def build_engine(
+    lookup: Lookup,
+    subscriptions: SubscriptionCommands | None = None,
+    admins: frozenset[str] = frozenset(),
+) -> Engine:
+    """The engine over one dialogue and one set of command handlers that share it."""
+    dialogue = TrackingDialogue(lookup, lookup.store, subscriptions)
+    commands = CommandHandlers(dialogue, lookup.registry, lookup.store, subscriptions, admins)
+    return Engine(dialogue, commands, lookup.store)

@@ -1,48 +1,22 @@
 """Command and button handlers of the engine: help, track, carriers, auto mode, and the
-routing of subscription commands to the subscriptions service."""
+routing of subscription commands to the subscriptions service. Tracking itself (lookups,
+the phone-tail question, cards) is the dialogue's: the handlers receive it."""
 
 from __future__ import annotations
 
 import re
-import threading
-from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Protocol
-
-from cachetools import TTLCache
+from dataclasses import dataclass
 
 from bot.carriers import Registry
 from bot.commands import Command
+from bot.dialogue import Subscribe, SubscriptionCommands, TrackingDialogue
 from bot.models import Incoming, Reply
+from bot.storage.conversation import ConversationStore
 from bot.texts import t
 from bot.waybills import Waybill, canonical, find_waybills
 
-if TYPE_CHECKING:
-    from bot.engine import Engine
-    from bot.lookup import Outcome
-
 _TAIL = re.compile(r"^\d{4}$")
-#: Seconds in which another refresh of the same number reuses the last answer: every fresh
-#: lookup is a paid call, and a button invites repeated presses.
-REFRESH_COOLDOWN = 60
 _PLAUSIBLE_NUMBER = re.compile(r"^[A-Z0-9]{6,40}$")
-
-
-class SubscriptionCommands(Protocol):
-    """What the engine asks of the subscriptions service (see `bot.subscriptions`)."""
-
-    def subscribe(
-        self, message: Incoming, outcome: Outcome, tail: str | None, label: str
-    ) -> list[Reply]: ...
-
-    def unsubscribe(self, message: Incoming, number: str) -> list[Reply]: ...
-
-    def list(self, message: Incoming) -> list[Reply]: ...
-
-    def rename(self, message: Incoming, number: str, label: str) -> list[Reply]: ...
-
-    def status(self, message: Incoming) -> list[Reply]: ...
-
-    def is_subscribed(self, message: Incoming, number: str) -> bool: ...
 
 
 @dataclass(frozen=True)
@@ -81,17 +55,17 @@ class CommandHandlers:
 
     def __init__(
         self,
-        engine: Engine,
+        dialogue: TrackingDialogue,
         registry: Registry,
+        store: ConversationStore,
         subscriptions: SubscriptionCommands | None,
         admins: frozenset[str],
     ) -> None:
-        self.engine = engine
+        self.dialogue = dialogue
         self.registry = registry
+        self.store = store
         self.subscriptions = subscriptions
         self.admins = admins
-        self._refreshed: TTLCache[str, bool] = TTLCache(maxsize=10_000, ttl=REFRESH_COOLDOWN)
-        self._refreshed_lock = threading.Lock()
 
     def dispatch(self, message: Incoming, command: Command) -> list[Reply]:
         """Run `command` for `message`."""
@@ -107,7 +81,7 @@ class CommandHandlers:
         if not number:
             return []
         if kind == "refresh":
-            return self._refresh(message, number)
+            return self.dialogue.refresh(message, number)
         name = {"sub": "subscribe", "unsub": "unsubscribe"}.get(kind)
         if name is None:
             return []
@@ -126,26 +100,11 @@ class CommandHandlers:
         """/track <number> [tail]; several numbers are fine too."""
         found = find_waybills(command.args)
         if len(found) > 1:
-            return self.engine.track_numbers(message, found)
+            return self.dialogue.track(message, found)
         parsed = parse_number_args(command.args)
         if parsed is None:
             return [Reply(text=t("track_usage", message.language))]
-        return self.engine.track_numbers(message, [parsed.waybill], parsed.tail)
-
-    def _refresh(self, message: Incoming, number: str) -> list[Reply]:
-        carrier = next((w.carrier for w in find_waybills(number)), None)
-        with self._refreshed_lock:
-            fresh = number not in self._refreshed
-            self._refreshed[number] = True
-        outcome = self.engine.lookup.track(
-            message.platform, message.user_id, number, carrier, fresh=fresh
-        )
-        if outcome.needs_tail:
-            return [self.engine.ask_tail(message, [outcome], None)]
-        replies = self.engine.outcome_replies(message, outcome)
-        if replies and replies[0].card is not None:
-            replies[0] = _edit(replies[0], message.message_id)
-        return replies
+        return self.dialogue.track(message, [parsed.waybill], parsed.tail)
 
     def cmd_carriers(self, message: Incoming, command: Command) -> list[Reply]:
         """/carriers <keyword> [page]: the registry, paged."""
@@ -183,10 +142,10 @@ class CommandHandlers:
             return [Reply(text=t("group_only", message.language))]
         choice = command.args.strip().lower()
         if choice in ("on", "开", "开启", "1"):
-            self.engine.store.set_auto_mode(message.platform, message.chat_id, True)
+            self.store.set_auto_mode(message.platform, message.chat_id, True)
             return [Reply(text=t("auto_on", message.language))]
         if choice in ("off", "关", "关闭", "0"):
-            self.engine.store.set_auto_mode(message.platform, message.chat_id, False)
+            self.store.set_auto_mode(message.platform, message.chat_id, False)
             return [Reply(text=t("auto_off", message.language))]
         return [Reply(text=t("auto_usage", message.language))]
 
@@ -199,8 +158,8 @@ class CommandHandlers:
         parsed = parse_number_args(command.args)
         if parsed is None:
             return [Reply(text=t("subscribe_usage", message.language))]
-        then = {"action": "subscribe", "label": parsed.rest, "tail": parsed.tail}
-        return self.engine.track_numbers(message, [parsed.waybill], parsed.tail, then=then)
+        follow_up = Subscribe(label=parsed.rest, tail=parsed.tail)
+        return self.dialogue.track(message, [parsed.waybill], parsed.tail, follow_up)
 
     def cmd_unsubscribe(self, message: Incoming, command: Command) -> list[Reply]:
         """/unsubscribe <number>."""
@@ -233,7 +192,3 @@ class CommandHandlers:
         if self.subscriptions is None:
             return [Reply(text=t("subs_unavailable", message.language))]
         return self.subscriptions.status(message)
-
-
-def _edit(reply: Reply, message_id: str) -> Reply:
-    return replace(reply, edit_of=message_id)

@@ -1,8 +1,9 @@
 """Subscriptions: who follows which parcel, poll scheduling and change detection.
 
-Assembly (see the report / README): build the service from the core, give it to the engine,
-register `service.on_unreachable` with the runtime, then build the poller on the runtime's
-outbox and run it in a thread (`start_poller_thread`) or once (`Poller.run_once`).
+Assembly (`bot.assembly`): build the service on the core's database and lookup, give it to
+the dialogue and the commands, register `service.on_unreachable` with the runtime, then build
+the poller on the runtime's outbox and run it in a thread (`start_poller_thread`) or once
+(`Poller.run_once`).
 """
 
 from __future__ import annotations
@@ -17,13 +18,13 @@ from bot.subscriptions.service import SubscriptionService
 from bot.subscriptions.store import SubscriptionStore
 
 
-def build_subscription_service(settings, core) -> SubscriptionService:
-    """The engine's `subscriptions=` collaborator, on the core's database and lookup."""
+def build_subscription_service(settings, db, clock, lookup, conversations) -> SubscriptionService:
+    """The dialogue's and the commands' `subscriptions` collaborator."""
     return SubscriptionService(
-        SubscriptionStore(core.db, core.clock),
-        core.lookup,
-        core.store,
-        Health(core.db, core.clock),
+        SubscriptionStore(db, clock),
+        lookup,
+        conversations,
+        Health(db, clock),
         max_subscriptions=settings.kuaidi_max_subscriptions,
         daily_budget=settings.kuaidi_daily_budget,
     )

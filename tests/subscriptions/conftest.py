@@ -13,11 +13,10 @@ from dataclasses import dataclass, field
 import pytest
 
 from bot.assembly import build_core
-from bot.engine import Engine
 from bot.models import Reply, Target
 from bot.runtime.ports import RateLimit, SendLimits, SendResult
 from bot.runtime.runtime import Runtime
-from bot.subscriptions import build_poller, build_subscription_service
+from bot.subscriptions import build_poller
 from tests.engine.conftest import Chat
 from tests.fakes.upstream_server import FakeUpstream
 
@@ -62,11 +61,9 @@ class World:
         self.settings = settings
         self.clock = clock
         self.sender = sender
-        self.core = build_core(settings, clock=clock)
-        self.service = build_subscription_service(settings, self.core)
-        self.engine = Engine(
-            self.core.lookup, subscriptions=self.service, admins=frozenset({ADMIN})
-        )
+        self.core = build_core(settings, clock=clock, subscriptions=True)
+        self.service = self.core.subscriptions
+        self.engine = self.core.engine
         self.runtime = Runtime(
             self.core.db,
             self.engine.handle,
@@ -118,7 +115,12 @@ def make_world(upstream, db_url, clock, tmp_path):
     worlds: list[World] = []
 
     def make(**overrides) -> World:
-        values = {"database_url": db_url, "data_dir": tmp_path, "kuaidi_retries": 0}
+        values = {
+            "database_url": db_url,
+            "data_dir": tmp_path,
+            "kuaidi_retries": 0,
+            "admin_users": ADMIN,
+        }
         settings = upstream.settings(**{**values, **overrides})
         world = World(settings, clock, RecordingSender())
         worlds.append(world)

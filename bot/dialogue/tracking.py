@@ -1,0 +1,226 @@
+"""The tracking dialogue: look numbers up, ask for a missing phone tail (once), take the
+answer, render each outcome as a card or a kind sentence, and run the follow-up a command
+attached (e.g. subscribe once the parcel was found).
+
+The engine decides *which* of these a message asks for; the command handlers call them too.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import replace
+from typing import Protocol
+
+from cachetools import TTLCache
+
+from bot.dialogue.pending import PHONE_TAIL, FollowUp, Subscribe, TailQuestion
+from bot.lookup import Lookup, Outcome, needs_phone
+from bot.models import Button, Incoming, Reply
+from bot.storage.conversation import ConversationStore
+from bot.texts import t
+from bot.tracking import Status
+from bot.waybills import Waybill, find_waybills
+
+#: Numbers tracked from one message; more would flood the chat and cost money.
+MAX_NUMBERS = 5
+#: Seconds in which another refresh of the same number reuses the last answer: every fresh
+#: lookup is a paid call, and a button invites repeated presses.
+REFRESH_COOLDOWN = 60
+#: Upstream errors after which a subscription is still made: the poller fetches the state
+#: later, so a slow or rationed upstream does not lose the user's request.
+_SUBSCRIBE_DESPITE = ("quota", "throttled", "unavailable")
+
+
+class SubscriptionCommands(Protocol):
+    """What the dialogue and the commands ask of the subscriptions service."""
+
+    def subscribe(
+        self, message: Incoming, outcome: Outcome, tail: str | None, label: str
+    ) -> list[Reply]: ...
+
+    def unsubscribe(self, message: Incoming, number: str) -> list[Reply]: ...
+
+    def list(self, message: Incoming) -> list[Reply]: ...
+
+    def rename(self, message: Incoming, number: str, label: str) -> list[Reply]: ...
+
+    def status(self, message: Incoming) -> list[Reply]: ...
+
+    def is_subscribed(self, message: Incoming, number: str) -> bool: ...
+
+
+class TrackingDialogue:
+    """Lookups and the phone-tail question, for one engine."""
+
+    def __init__(
+        self,
+        lookup: Lookup,
+        store: ConversationStore,
+        subscriptions: SubscriptionCommands | None = None,
+    ) -> None:
+        self.lookup = lookup
+        self.store = store
+        self.subscriptions = subscriptions
+        self._refreshed: TTLCache[str, bool] = TTLCache(maxsize=10_000, ttl=REFRESH_COOLDOWN)
+        self._refreshed_lock = threading.Lock()
+
+    # --- looking up -----------------------------------------------------------------------
+    def track(
+        self,
+        message: Incoming,
+        waybills: list[Waybill],
+        tail: str | None = None,
+        follow_up: FollowUp | None = None,
+    ) -> list[Reply]:
+        """Track up to MAX_NUMBERS numbers; ask once for a phone tail where one is missing.
+        `follow_up` runs after each successful lookup and survives the question."""
+        replies: list[Reply] = []
+        if len(waybills) > MAX_NUMBERS:
+            replies.append(
+                Reply(t("too_many", message.language, count=len(waybills), limit=MAX_NUMBERS))
+            )
+        numbers = [(w.number, w.carrier) for w in waybills[:MAX_NUMBERS]]
+        return replies + self._track_all(message, numbers, tail, follow_up, only_phone=True)
+
+    def refresh(self, message: Incoming, number: str) -> list[Reply]:
+        """The refresh button: look again (fresh unless pressed within the cooldown) and
+        update the card in place."""
+        carrier = next((w.carrier for w in find_waybills(number)), None)
+        with self._refreshed_lock:
+            fresh = number not in self._refreshed
+            self._refreshed[number] = True
+        outcome = self.lookup.track(
+            message.platform, message.user_id, number, carrier, fresh=fresh
+        )
+        if outcome.needs_tail:
+            return [self.ask_tail(message, [outcome], None)]
+        replies = self.outcome_replies(message, outcome)
+        if replies and replies[0].card is not None:
+            replies[0] = replace(replies[0], edit_of=message.message_id)
+        return replies
+
+    def _track_all(
+        self,
+        message: Incoming,
+        numbers: list[tuple[str, str | None]],
+        tail: str | None,
+        follow_up: FollowUp | None,
+        *,
+        only_phone: bool,
+    ) -> list[Reply]:
+        """Look each number up; one question for all that still lack a tail."""
+        replies: list[Reply] = []
+        missing: list[Outcome] = []
+        for number, carrier in numbers:
+            # A tail typed beside numbers belongs to those whose carrier wants one.
+            wanted = tail if not only_phone or (tail and needs_phone(number, carrier)) else None
+            outcome = self.lookup.track(message.platform, message.user_id, number, carrier, wanted)
+            if outcome.needs_tail:
+                missing.append(outcome)
+            else:
+                replies += self.outcome_replies(message, outcome, follow_up)
+        if missing:
+            replies.append(self.ask_tail(message, missing, follow_up))
+        return replies
+
+    # --- the phone-tail question ----------------------------------------------------------
+    def ask_tail(
+        self, message: Incoming, missing: list[Outcome], follow_up: FollowUp | None
+    ) -> Reply:
+        """Ask for the phone tail these lookups need; remember the question."""
+        question = TailQuestion(tuple((o.number, o.carrier) for o in missing), follow_up)
+        self.store.set_pending(
+            message.platform, message.chat_id, message.user_id, PHONE_TAIL, question.to_payload()
+        )
+        rejected = next((o for o in missing if o.rejected_tail), None)
+        if rejected is not None:
+            text = t(
+                "tail_wrong", message.language, tail=rejected.rejected_tail, number=rejected.number
+            )
+            return Reply(text=text)
+        carrier = self.lookup.carrier_name(missing[0].carrier)
+        numbers = "、".join(o.number for o in missing)
+        return Reply(text=t("ask_tail", message.language, carrier=carrier, numbers=numbers))
+
+    def open_question(self, message: Incoming) -> TailQuestion | None:
+        """The phone-tail question this user has open in this chat, if any."""
+        found = self.store.get_pending(message.platform, message.chat_id, message.user_id)
+        if not found or found[0] != PHONE_TAIL:
+            return None
+        return TailQuestion.from_payload(found[1])
+
+    def drop_question(self, message: Incoming) -> None:
+        """Forget the open question (new numbers supersede it)."""
+        self.store.clear_pending(message.platform, message.chat_id, message.user_id)
+
+    def answer_tail(self, message: Incoming, question: TailQuestion, tail: str) -> list[Reply]:
+        """Retry the waiting numbers with the tail the user gave."""
+        self.drop_question(message)
+        return self._track_all(
+            message, list(question.numbers), tail, question.follow_up, only_phone=False
+        )
+
+    # --- outcomes -------------------------------------------------------------------------
+    def outcome_replies(
+        self, message: Incoming, outcome: Outcome, follow_up: FollowUp | None = None
+    ) -> list[Reply]:
+        """The card (or the kind sentence) for one lookup, plus the follow-up's replies."""
+        language = message.language
+        result = outcome.result
+        if outcome.error is not None:
+            replies = [Reply(text=error_text(outcome, language))]
+        elif result is not None and result.status == Status.INVALID and not result.events:
+            return [Reply(text=t("invalid_number", language, number=outcome.number))]
+        else:
+            replies = [self._result_reply(message, outcome)]
+        return replies + self._run_follow_up(message, outcome, follow_up)
+
+    def _run_follow_up(
+        self, message: Incoming, outcome: Outcome, follow_up: FollowUp | None
+    ) -> list[Reply]:
+        if not isinstance(follow_up, Subscribe) or self.subscriptions is None:
+            return []
+        error = outcome.error
+        if error is not None and error.user_message_key not in _SUBSCRIBE_DESPITE:
+            return []
+        return self.subscriptions.subscribe(message, outcome, follow_up.tail, follow_up.label)
+
+    def _result_reply(self, message: Incoming, outcome: Outcome) -> Reply:
+        language = message.language
+        result = outcome.result
+        final = result is not None and result.status.is_final
+        buttons = self.card_buttons(message, outcome.number, final)
+        if result is not None and result.status == Status.NO_RECORD and not result.events:
+            name = self.lookup.carrier_name(outcome.carrier)
+            prefix = f"{name} " if name else ""
+            text = t("no_record", language, carrier=prefix, number=outcome.number)
+            return Reply(text=text, buttons=buttons)
+        return Reply(card=self.lookup.card(outcome, language), buttons=buttons)
+
+    def card_buttons(
+        self, message: Incoming, number: str, final: bool = False
+    ) -> tuple[Button, ...]:
+        """Subscribe (or unsubscribe) and refresh, under every tracking card; a delivered
+        parcel has nothing left to follow, so it gets no subscribe button."""
+        language = message.language
+        refresh = Button(t("btn_refresh", language), f"refresh:{number}")
+        if self.subscriptions is None:
+            return (refresh,)
+        if self.subscriptions.is_subscribed(message, number):
+            return (Button(t("btn_unsubscribe", language), f"unsub:{number}"), refresh)
+        if final:
+            return (refresh,)
+        return (Button(t("btn_subscribe", language), f"sub:{number}"), refresh)
+
+
+def error_text(outcome: Outcome, language: str) -> str:
+    """The sentence for a failed lookup."""
+    error = outcome.error
+    key = getattr(error, "user_message_key", "unavailable")
+    if key == "business":
+        reason = str(getattr(error, "msg", "") or error)[:200]
+        return t("err_business", language, number=outcome.number, reason=reason)
+    if key == "invalid_number":
+        return t("invalid_number", language, number=outcome.number)
+    sentence = {"quota": "err_quota", "throttled": "err_throttled", "config": "err_config"}
+    return t(sentence.get(key, "err_unavailable"), language, number=outcome.number)
