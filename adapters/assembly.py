@@ -124,7 +124,7 @@ def build_application(
 def reply_preparer(core: Core, adapters: list[PlatformAdapter]):
     """The worker's handler: the engine, then the platform's reply shaping where it has
     one (e.g. a WeCom AI-bot message can be answered only once, so replies merge)."""
-    shapers = {a.name: a.one_reply_for for a in adapters if hasattr(a, "one_reply_for")}
+    shapers = {a.name: a.one_reply_for for a in adapters}
 
     def handle(message: Incoming) -> list[Reply]:
         replies = core.engine.handle(message)

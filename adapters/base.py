@@ -6,6 +6,7 @@ from typing import Protocol
 
 from flask import Blueprint
 
+from bot.models import Incoming
 from bot.runtime.ports import Inbox, Sender
 
 
@@ -24,7 +25,8 @@ class PlatformAdapter(Protocol):
 
     `blueprint` returns the Flask routes (or None when the platform only polls);
     `start_intake` starts long polling / a long connection when no webhook is used, feeding
-    the same `Inbox`; `stop` ends it.
+    the same `Inbox`; `stop` ends it. `one_reply_for` declares a capability the runtime
+    needs to know: whether the platform takes a single answer to a message.
     """
 
     name: str
@@ -39,6 +41,11 @@ class PlatformAdapter(Protocol):
 
     def start_intake(self, inbox: Inbox) -> None:
         """Start long polling / a long connection where no webhook is used."""
+        ...
+
+    def one_reply_for(self, message: Incoming) -> bool:
+        """True when only one reply to `message` can be sent, so the runtime merges the
+        engine's replies into one."""
         ...
 
     def stop(self) -> None:

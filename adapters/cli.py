@@ -11,6 +11,8 @@ import argparse
 import logging
 import sys
 
+from pydantic import SecretStr
+
 from bot.settings import Settings
 
 log = logging.getLogger("kuaidi-bot")
@@ -65,7 +67,7 @@ def configure_logging(settings: Settings, *, quiet: bool = False) -> None:
     secrets = [
         value.get_secret_value()
         for value in settings.__dict__.values()
-        if hasattr(value, "get_secret_value") and value.get_secret_value()
+        if isinstance(value, SecretStr) and value.get_secret_value()
     ]
     install("WARNING" if quiet else settings.log_level, secrets)
     # httpx logs every request URL at INFO; some URLs carry secrets (WeCom's gettoken).

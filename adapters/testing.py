@@ -121,6 +121,11 @@ class TestingAdapter:
     def start_intake(self, inbox: Inbox) -> None:
         """Webhook only: nothing to start."""
 
+    @staticmethod
+    def one_reply_for(message: Incoming) -> bool:
+        """Every reply is its own message here: never merged."""
+        return False
+
     def stop(self) -> None:
         """Close the sender's connections."""
         if self._sender is not None:

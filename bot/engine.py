@@ -92,6 +92,6 @@ class Engine:
             if message.is_group and reply.reply_to is None and reply.edit_of is None:
                 reply = replace(reply, reply_to=message.message_id)
             if index == 0 and message.callback_id:
-                reply = replace(reply, meta={**reply.meta, "callback_id": message.callback_id})
+                reply = replace(reply, callback_id=message.callback_id)
             out.append(reply)
         return out

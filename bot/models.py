@@ -7,7 +7,7 @@ outbox (`reply_to_dict` / `reply_from_dict`).
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
@@ -21,7 +21,7 @@ class Incoming:
     button's payload (e.g. ``"sub:SF1524097970481"``) instead of typed text; for a button
     press `message_id` is the bot message that carried the button and `callback_id` the
     platform's id for the press (the engine's first reply carries it in
-    ``meta["callback_id"]`` so the sender can acknowledge the press).
+    `Reply.callback_id` so the sender can acknowledge the press).
     """
 
     platform: str
@@ -85,8 +85,11 @@ class Reply:
     """A structured reply: plain text, a tracking card, or both, with optional buttons.
 
     `reply_to` is the message id to quote (groups); `mentions` asks the renderer to
-    mention those user ids, in order; `edit_of` names an earlier bot message to update in place
-    (platforms without editing send a new message).
+    mention those user ids, in order, and `mention_names` gives the display names the core
+    knows for some of them (`(user id, name)` pairs) for platforms whose mentions show the
+    text we write; `edit_of` names an earlier bot message to update in place (platforms
+    without editing send a new message); `callback_id` is the button press this reply
+    answers, for platforms that want a press acknowledged.
     """
 
     text: str = ""
@@ -95,7 +98,12 @@ class Reply:
     reply_to: str | None = None
     mentions: tuple[str, ...] = ()
     edit_of: str | None = None
-    meta: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
+    mention_names: tuple[tuple[str, str], ...] = ()
+    callback_id: str | None = None
+
+    def name_of(self, user_id: str) -> str | None:
+        """The display name known for a mentioned user, if any."""
+        return next((name for user, name in self.mention_names if user == user_id), None)
 
 
 def reply_to_dict(reply: Reply) -> dict[str, Any]:
@@ -103,6 +111,7 @@ def reply_to_dict(reply: Reply) -> dict[str, Any]:
     data = asdict(reply)
     # Processes of the previous version, still sending during a rolling upgrade, read this.
     data["mention_user"] = reply.mentions[0] if len(reply.mentions) == 1 else None
+    data["meta"] = _legacy_meta(reply)
     if reply.card is not None:
         data["card"]["events"] = [
             {"time": e.time.isoformat() if e.time else None, "text": e.text}
@@ -132,7 +141,8 @@ def reply_from_dict(data: dict[str, Any]) -> Reply:
         reply_to=data.get("reply_to"),
         mentions=_mentions(data),
         edit_of=data.get("edit_of"),
-        meta=dict(data.get("meta") or {}),
+        mention_names=_mention_names(data),
+        callback_id=data.get("callback_id") or (data.get("meta") or {}).get("callback_id"),
     )
 
 
@@ -146,3 +156,19 @@ def _mentions(data: dict[str, Any]) -> tuple[str, ...]:
     if "mentions" in data:
         return tuple(user for user in data["mentions"] or () if user)
     return (data["mention_user"],) if data.get("mention_user") else ()
+
+
+def _mention_names(data: dict[str, Any]) -> tuple[tuple[str, str], ...]:
+    """Known names of mentioned users; rows of earlier versions keep them in `meta`."""
+    if "mention_names" in data:
+        return tuple((user, name) for user, name in data["mention_names"] or ())
+    meta = data.get("meta") or {}
+    return tuple((k[5:], v) for k, v in meta.items() if k.startswith("name:") and v)
+
+
+def _legacy_meta(reply: Reply) -> dict[str, str]:
+    """The string-keyed `meta` that processes of the previous version read."""
+    meta = {f"name:{user}": name for user, name in reply.mention_names}
+    if reply.callback_id:
+        meta["callback_id"] = reply.callback_id
+    return meta

@@ -11,6 +11,7 @@ from adapters.feishu.identity import BotIdentity
 from adapters.feishu.inbound import WebhookSecrets, make_blueprint
 from adapters.feishu.intake import WebSocketIntake, WsClientFactory, lark_ws_client
 from adapters.feishu.sender import FeishuSender
+from bot.models import Incoming
 from bot.runtime.ports import Inbox
 
 log = logging.getLogger(__name__)
@@ -67,6 +68,11 @@ class FeishuAdapter:
         self.identity.start()
         if self.mode == "websocket":
             self.intake.start(inbox, lambda: self.identity.open_id)
+
+    @staticmethod
+    def one_reply_for(message: Incoming) -> bool:
+        """Every reply is its own message here: never merged."""
+        return False
 
     def stop(self) -> None:
         """Stop the long connection and the bot-info retries."""

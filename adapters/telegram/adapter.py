@@ -13,6 +13,7 @@ from adapters.telegram.inbound import make_blueprint
 from adapters.telegram.intake import LongPoller
 from adapters.telegram.registration import register_commands
 from adapters.telegram.sender import TelegramSender
+from bot.models import Incoming
 from bot.runtime.ports import Inbox
 from bot.settings import Settings
 
@@ -69,6 +70,11 @@ class TelegramAdapter:
         future = self._bridge.submit(register_commands)
         future.add_done_callback(_log_failure)
         return future
+
+    @staticmethod
+    def one_reply_for(message: Incoming) -> bool:
+        """Every reply is its own message here: never merged."""
+        return False
 
     def stop(self) -> None:
         """Stop polling and close the HTTP clients and the loop thread."""

@@ -7,7 +7,8 @@ the coroutine finishes (`run_coroutine_threadsafe(...).result(timeout)`). httpx'
 is bound to that loop, so no PTB object is ever touched from another loop.
 
 The bot token is part of every Bot API URL, and httpx logs request URLs at INFO (PTB logs its
-base URL at DEBUG), so the bridge installs a filter that redacts the token from those loggers.
+base URL at DEBUG), so the bridge registers the token with the secret masker (`bot.masking`),
+which shows it as `<token>` in every log line and error text.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from typing import TypeVar
 import telegram
 from telegram.request import HTTPXRequest
 
+from bot.masking import register_secret
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -32,10 +34,8 @@ T = TypeVar("T")
 #: Seconds a Bot API call may take before the calling thread gives up (PTB has its own
 #: network timeouts; this only bounds the wait across threads).
 CALL_TIMEOUT = 30.0
-
-#: Loggers that may print Bot API URLs, which contain the token.
-_URL_LOGGERS = ("httpx", "telegram.Bot", "telegram.HTTPXRequest", "telegram.BaseRequest")
-
+#: What a masked bot token reads as in logs and error texts.
+TOKEN_LABEL = "<token>"
 
 @dataclass(frozen=True)
 class BotIdentity:
@@ -43,27 +43,6 @@ class BotIdentity:
 
     id: int
     username: str
-
-
-class TokenRedactingFilter(logging.Filter):
-    """Replaces the bot token in log records with `<token>`."""
-
-    def __init__(self, token: str) -> None:
-        super().__init__()
-        self.token = token
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        """Rewrite the record's message when it contains the token; never drops a record."""
-        message = record.getMessage()
-        if self.token and self.token in message:
-            record.msg = message.replace(self.token, "<token>")
-            record.args = ()
-        return True
-
-
-def redact(text: str, token: str) -> str:
-    """`text` with the bot token replaced (for error strings that may echo a URL)."""
-    return text.replace(token, "<token>") if token else text
 
 
 class BotBridge:
@@ -80,17 +59,7 @@ class BotBridge:
         self._bot: telegram.Bot | None = None
         self._identity: Future[BotIdentity] | None = None
         self._requests: tuple[HTTPXRequest, ...] = ()
-        self._install_redaction()
-
-    def _install_redaction(self) -> None:
-        for name in _URL_LOGGERS:
-            logger = logging.getLogger(name)
-            installed = any(
-                isinstance(f, TokenRedactingFilter) and f.token == self.token
-                for f in logger.filters
-            )
-            if not installed:  # bridges come and go (CLI); the filter is added once per token
-                logger.addFilter(TokenRedactingFilter(self.token))
+        register_secret(self.token, TOKEN_LABEL)
 
     @property
     def bot(self) -> telegram.Bot:

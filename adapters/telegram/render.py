@@ -68,8 +68,7 @@ def visible_length(message_html: str) -> int:
 
 def _mention(user_id: str, reply: Reply) -> str:
     """A link that notifies the user; its text is their name when the reply knows it."""
-    single = reply.meta.get("user_name") if len(reply.mentions) == 1 else None
-    name = truncate(reply.meta.get(f"name:{user_id}") or single or "🔔", 64)
+    name = truncate(reply.name_of(user_id) or "🔔", 64)
     return f'<a href="tg://user?id={html.escape(user_id)}">{escape(name)}</a>'
 
 

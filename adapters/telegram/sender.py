@@ -22,8 +22,9 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, TelegramError
 from telegram.warnings import PTBDeprecationWarning
 
-from adapters.telegram.bridge import BotBridge, redact
+from adapters.telegram.bridge import BotBridge
 from adapters.telegram.render import keyboard, render_messages, visible_text
+from bot.masking import mask
 from bot.models import Reply, Target
 from bot.runtime.ports import RateLimit, SendLimits, SendResult
 
@@ -57,9 +58,8 @@ class TelegramSender:
 
     def send(self, target: Target, reply: Reply, idempotency_key: str) -> SendResult:
         """Acknowledge a button press if asked, then send (or edit) the rendered messages."""
-        callback_id = reply.meta.get("callback_id")
-        if callback_id:
-            self._answer_callback(callback_id)
+        if reply.callback_id:
+            self._answer_callback(reply.callback_id)
         chunks = render_messages(reply)
         if not chunks:
             return SendResult(ok=True)
@@ -144,7 +144,7 @@ class TelegramSender:
             log.debug("telegram answerCallbackQuery failed: %s", self._safe(exc))
 
     def _safe(self, error: Exception) -> str:
-        return redact(f"{type(error).__name__}: {error}", self._bridge.token)
+        return mask(f"{type(error).__name__}: {error}")
 
 
 def _chat(chat_id: str) -> int | str:

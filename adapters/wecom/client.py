@@ -4,7 +4,8 @@ The token is fetched with the corp id and secret, cached by the runtime's `Token
 the database, shared by every process) and refreshed once when WeCom calls it invalid or
 expired. Secrets travel in query strings (`corpsecret`, `access_token`, a robot's `key`, a
 response_url's `response_code`), so this module never logs a URL, keeps exception messages free of
-them, and installs a filter that redacts those parameters from httpx's own request log.
+them, and registers those parameters with the secret masker (`bot.masking`), which masks them
+in every log line, httpx's request log included.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 
 import httpx
 
+from bot.masking import mask, register_pattern
 from bot.runtime.ports import TokenCache
 
 log = logging.getLogger(__name__)
@@ -27,28 +29,7 @@ INVALID_TOKEN_CODES = frozenset({40001, 40014, 42001})
 _SECRET_PARAMS = re.compile(r"((?:corpsecret|access_token|key|response_code)=)[^&\s\"'>]+")
 
 
-def redact(text: str) -> str:
-    """`text` with secret query parameters replaced by `***`."""
-    return _SECRET_PARAMS.sub(r"\1***", text)
-
-
-class _RedactSecrets(logging.Filter):
-    """Rewrites httpx's `HTTP Request: GET <url>` records so no secret reaches a log handler."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        # Format first (the args hold the URL), then keep only the redacted text.
-        record.msg = redact(record.getMessage())
-        record.args = None
-        return True
-
-
-def _install_log_filter() -> None:
-    logger = logging.getLogger("httpx")
-    if not any(isinstance(f, _RedactSecrets) for f in logger.filters):
-        logger.addFilter(_RedactSecrets())
-
-
-_install_log_filter()
+register_pattern(_SECRET_PARAMS, r"\1***")
 
 
 class WeComTransportError(Exception):
@@ -92,7 +73,7 @@ def _answer(response: httpx.Response) -> ApiAnswer:
     if not isinstance(body, dict):
         raise WeComTransportError("answer is not a JSON object")
     errcode = int(body.get("errcode", 0) or 0)
-    return ApiAnswer(errcode, redact(str(body.get("errmsg", "")))[:200], body)
+    return ApiAnswer(errcode, mask(str(body.get("errmsg", "")))[:200], body)
 
 
 class WeComApi:

@@ -26,9 +26,6 @@ MAX_NUMBERS = 5
 #: Seconds in which another refresh of the same number reuses the last answer: every fresh
 #: lookup is a paid call, and a button invites repeated presses.
 REFRESH_COOLDOWN = 60
-#: Upstream errors after which a subscription is still made: the poller fetches the state
-#: later, so a slow or rationed upstream does not lose the user's request.
-_SUBSCRIBE_DESPITE = ("quota", "throttled", "unavailable")
 
 
 class SubscriptionCommands(Protocol):
@@ -168,7 +165,9 @@ class TrackingDialogue:
         language = message.language
         result = outcome.result
         if outcome.error is not None:
-            replies = [Reply(text=error_text(outcome, language))]
+            error = outcome.error
+            text = t(error.sentence, language, number=outcome.number, reason=error.reason)
+            replies = [Reply(text=text)]
         elif result is not None and result.status == Status.INVALID and not result.events:
             return [Reply(text=t("invalid_number", language, number=outcome.number))]
         else:
@@ -180,8 +179,8 @@ class TrackingDialogue:
     ) -> list[Reply]:
         if not isinstance(follow_up, Subscribe) or self.subscriptions is None:
             return []
-        error = outcome.error
-        if error is not None and error.user_message_key not in _SUBSCRIBE_DESPITE:
+        # A subscription survives a slow or rationed upstream: the poller fetches it later.
+        if outcome.error is not None and not outcome.error.temporary:
             return []
         return self.subscriptions.subscribe(message, outcome, follow_up.tail, follow_up.label)
 
@@ -212,15 +211,3 @@ class TrackingDialogue:
             return (refresh,)
         return (Button(t("btn_subscribe", language), f"sub:{number}"), refresh)
 
-
-def error_text(outcome: Outcome, language: str) -> str:
-    """The sentence for a failed lookup."""
-    error = outcome.error
-    key = getattr(error, "user_message_key", "unavailable")
-    if key == "business":
-        reason = str(getattr(error, "msg", "") or error)[:200]
-        return t("err_business", language, number=outcome.number, reason=reason)
-    if key == "invalid_number":
-        return t("invalid_number", language, number=outcome.number)
-    sentence = {"quota": "err_quota", "throttled": "err_throttled", "config": "err_config"}
-    return t(sentence.get(key, "err_unavailable"), language, number=outcome.number)

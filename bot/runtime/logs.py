@@ -2,8 +2,9 @@
 
 The ids live in context variables: the web app binds a request id per request, the inbox and
 the worker bind the delivery id while they handle one, and `ContextFilter` copies both onto
-every record. `KeyValueFormatter` also blanks any registered secret value, as a last line of
-defence (the code does not log secrets in the first place).
+every record. `KeyValueFormatter` also runs its finished line (tracebacks included) through
+the one secret masker (`bot.masking`), as a last line of defence: the code does not log
+secrets in the first place, and every record was masked when it was made.
 """
 
 from __future__ import annotations
@@ -15,10 +16,11 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 
+from bot.masking import mask, register_secret
+
 request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
 delivery_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("delivery_id", default="-")
 
-REDACTED = "***"
 
 
 @contextmanager
@@ -51,8 +53,8 @@ class KeyValueFormatter(logging.Formatter):
 
     def __init__(self, secrets: Iterable[str] = ()) -> None:
         super().__init__()
-        # Longest first, so a secret containing another is blanked whole.
-        self.secrets = sorted((s for s in secrets if s and len(s) >= 4), key=len, reverse=True)
+        for secret in secrets:
+            register_secret(secret)
 
     def format(self, record: logging.LogRecord) -> str:
         """Render the record, exception text included, as one escaped line."""
@@ -68,10 +70,7 @@ class KeyValueFormatter(logging.Formatter):
             "delivery_id": getattr(record, "delivery_id", delivery_id_var.get()),
             "msg": message,
         }
-        line = " ".join(f"{key}={_quote(str(value))}" for key, value in fields.items())
-        for secret in self.secrets:
-            line = line.replace(secret, REDACTED)
-        return line
+        return mask(" ".join(f"{key}={_quote(str(value))}" for key, value in fields.items()))
 
 
 def _quote(value: str) -> str:

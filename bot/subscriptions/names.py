@@ -33,11 +33,14 @@ def remember_name(conn: Connection, platform: str, user_id: str, name: str, now:
 
 
 def with_names(conn: Connection, platform: str, reply: Reply) -> Reply:
-    """The reply with `meta["name:<user id>"]` for each mentioned user whose name is known."""
+    """The reply with `mention_names` for each mentioned user whose name is known."""
     if not reply.mentions:
         return reply
     query = select(names.c.user_id, names.c.name).where(
         names.c.platform == platform, names.c.user_id.in_(reply.mentions)
     )
-    known = {f"name:{user_id}": name for user_id, name in conn.execute(query)}
-    return dataclasses.replace(reply, meta={**reply.meta, **known}) if known else reply
+    known = dict(conn.execute(query).all())
+    if not known:
+        return reply
+    found = tuple((user, known[user]) for user in reply.mentions if user in known)
+    return dataclasses.replace(reply, mention_names=reply.mention_names + found)

@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from bot.masking import register_secret
 from bot.settings import Settings
 from bot.tracking import TrackResult
 from bot.upstream.base import Stats
@@ -37,7 +38,6 @@ from bot.upstream.errors import (
 )
 from bot.upstream.parsing import coerce_int, parse_track_response
 from bot.upstream.ratelimit import TokenBucket
-from bot.upstream.redaction import Redactor, protect_logs
 from bot.upstream.responses import answer_data
 
 if TYPE_CHECKING:
@@ -81,8 +81,7 @@ class ApiClient:
         if not appcode.strip():
             raise ConfigurationError("no AppCode configured (KUAIDI_APPCODE)")
         _check_base_url(settings.kuaidi_api_base)
-        self._redactor = Redactor(appcode)
-        protect_logs(appcode)
+        register_secret(appcode)
         self._settings = settings
         self._carrier_name = carrier_name
         self._limiter = rate_limiter
@@ -233,7 +232,7 @@ class ApiClient:
         )
         if response.status_code == 200:
             self._stats.incr("billed_calls")
-        return answer_data(response, self._redactor)
+        return answer_data(response)
 
 
 class ThreadClients:

@@ -14,6 +14,7 @@ from email.utils import parsedate_to_datetime
 
 import httpx
 
+from bot.masking import mask
 from bot.upstream.errors import (
     BadResponse,
     ConfigurationError,
@@ -23,14 +24,15 @@ from bot.upstream.errors import (
     UpstreamUnavailable,
 )
 from bot.upstream.parsing import business_error, coerce_int
-from bot.upstream.redaction import Redactor
 
 BUSINESS_FAILURE = 666  # the vendor's own status for a refused, unbilled query
 _QUOTA = ("quota exhausted", "quota expired", "subscription quota")
+#: Texts taken from an answer are cut to this length (they end up in chats and logs).
+_MAX_TEXT = 200
 _CONFIG = ("invalid appcode", "unauthorized", "invalid url", "api not found", "invalid domain")
 
 
-def answer_data(response: httpx.Response, redact: Redactor) -> dict:
+def answer_data(response: httpx.Response) -> dict:
     """The JSON object of a successful answer; raises the matching `UpstreamError` otherwise."""
     request_id = response.headers.get("X-Ca-Request-Id")
     status = response.status_code
@@ -39,8 +41,8 @@ def answer_data(response: httpx.Response, redact: Redactor) -> dict:
         if status == 200 and coerce_int(data.get("ok"), 0) == 1:
             return data
         # A 666, or a 200 whose ok is not 1: the vendor refused; its reason is in msg.
-        raise business_error(redact(str(data.get("msg") or "")), request_id)
-    raise gateway_error(response, redact)
+        raise business_error(_clean(str(data.get("msg") or "")), request_id)
+    raise gateway_error(response)
 
 
 def _json_object(response: httpx.Response, request_id: str | None) -> dict:
@@ -57,11 +59,11 @@ def _json_object(response: httpx.Response, request_id: str | None) -> dict:
     return data
 
 
-def gateway_error(response: httpx.Response, redact: Redactor) -> UpstreamError:
+def gateway_error(response: httpx.Response) -> UpstreamError:
     """The error for a non-vendor answer, from its status and `X-Ca-Error-Message`."""
     status = response.status_code
     request_id = response.headers.get("X-Ca-Request-Id")
-    message = redact(response.headers.get("X-Ca-Error-Message", "").strip())
+    message = _clean(response.headers.get("X-Ca-Error-Message", "").strip())
     lowered = message.lower()
     text = f"HTTP {status}" + (f" {message}" if message else "")
     if request_id:
@@ -95,3 +97,9 @@ def _retry_after(response: httpx.Response) -> float | None:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return max(0.0, (moment - datetime.now(UTC)).total_seconds())
+
+
+def _clean(text: str) -> str:
+    """A text from an answer, safe for logs and chats: secrets masked (a gateway may echo
+    the AppCode), cut to a sane length."""
+    return mask(text)[:_MAX_TEXT]

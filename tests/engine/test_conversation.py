@@ -124,7 +124,7 @@ def test_refresh_button_edits_the_card_and_bypasses_cache(chat, upstream):
     replies = chat.say("", action=f"refresh:{YT}", callback_id="cb1")
     assert replies[0].card.number == YT
     assert replies[0].edit_of is not None
-    assert replies[0].meta["callback_id"] == "cb1"
+    assert replies[0].callback_id == "cb1"
     assert len(upstream.requests_for(YT)) == before + 1
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from bot.models import Button, Reply, TrackingCard, TrackingEvent, reply_from_dict, reply_to_dict
@@ -41,6 +42,15 @@ def test_empty_mentions_are_dropped_and_a_single_one_is_readable_by_older_versio
     assert reply_to_dict(Reply(text="x", mentions=("a", "b")))["mention_user"] is None
 
 
-def test_meta_survives_the_outbox():
-    reply = Reply(text="x", mentions=("alice",), meta={"name:alice": "Alice"})
-    assert reply_from_dict(json.loads(json.dumps(reply_to_dict(reply)))).meta == reply.meta
+def test_mention_names_and_the_pressed_button_survive_the_outbox():
+    reply = Reply(text="x", mentions=("alice",), mention_names=(("alice", "Alice"),))
+    reply = replace(reply, callback_id="cb1")
+    assert reply_from_dict(json.loads(json.dumps(reply_to_dict(reply)))) == reply
+
+
+def test_rows_of_the_previous_version_are_read_and_it_can_read_ours():
+    """A rolling upgrade: the previous version kept names and the button press in `meta`."""
+    old = {"text": "x", "mentions": ["alice"], "meta": {"name:alice": "Alice", "callback_id": "c"}}
+    read = reply_from_dict(old)
+    assert read.mention_names == (("alice", "Alice"),) and read.callback_id == "c"
+    assert reply_to_dict(read)["meta"] == old["meta"]

@@ -38,7 +38,7 @@ def test_a_batched_group_push_mentions_everyone_whose_parcel_moved(world, upstre
     assert YT in pushes[0].reply.text and ZT in pushes[0].reply.text
     assert set(pushes[0].reply.mentions) == {"alice", "bob"}
     # Names for renderers that write them (Telegram's mention links); none known for bob.
-    assert pushes[0].reply.meta == {"name:alice": "Alice Wang"}
+    assert pushes[0].reply.mention_names == (("alice", "Alice Wang"),)
 
 
 def test_subscribing_twice_is_idempotent_and_updates(world, upstream):

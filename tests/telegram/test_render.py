@@ -176,7 +176,7 @@ def test_empty_reply_renders_nothing_and_buttons_become_a_keyboard():
 
 def test_mention_links_the_user():
     [message] = render_messages(
-        Reply(text="到了", mentions=("11111",), meta={"user_name": "A<li>ce"})
+        Reply(text="到了", mentions=("11111",), mention_names=(("11111", "A<li>ce"),))
     )
 
     assert message == '<a href="tg://user?id=11111">A&lt;li&gt;ce</a>\n到了'
@@ -185,13 +185,13 @@ def test_mention_links_the_user():
 
 def test_several_mentions_each_notify_their_user():
     [message] = render_messages(
-        Reply(text="到了", mentions=("111", "222"), meta={"user_name": "only for one"})
+        Reply(text="到了", mentions=("111", "222"), mention_names=(("333", "not mentioned"),))
     )
     assert message == ('<a href="tg://user?id=111">🔔</a> <a href="tg://user?id=222">🔔</a>\n到了')
 
 
 def test_mentions_carry_the_names_the_core_knows():
-    reply = Reply(text="到了", mentions=("111", "222"), meta={"name:222": "Bo<b>"})
+    reply = Reply(text="到了", mentions=("111", "222"), mention_names=(("222", "Bo<b>"),))
     [message] = render_messages(reply)
     assert message.startswith(
         '<a href="tg://user?id=111">🔔</a> <a href="tg://user?id=222">Bo&lt;b&gt;</a>'
@@ -199,8 +199,8 @@ def test_mentions_carry_the_names_the_core_knows():
 
 
 def test_many_long_named_mentions_split_between_links_not_inside_one():
-    names = {f"name:{n}": "🐼" * 64 for n in range(40)}  # 128 UTF-16 units each
-    reply = Reply(text="到了", mentions=tuple(str(n) for n in range(40)), meta=names)
+    names = tuple((str(n), "🐼" * 64) for n in range(40))  # 128 UTF-16 units each
+    reply = Reply(text="到了", mentions=tuple(str(n) for n in range(40)), mention_names=names)
     messages = render_messages(reply)
     assert len(messages) >= 2 and all(visible_length(m) <= 4000 for m in messages)
     for message in messages:

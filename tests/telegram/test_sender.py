@@ -74,7 +74,7 @@ def test_card_with_buttons_and_callback_ack(adapter, fake_api):
     reply = Reply(
         card=card(),
         buttons=(Button("🔄 刷新", "refresh:SF1524097970481"), Button("🔕", "unsub:SF1")),
-        meta={"callback_id": "cbq-9"},
+        callback_id="cbq-9",
     )
 
     result = adapter.sender().send(PRIVATE, reply, "k2")

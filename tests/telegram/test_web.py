@@ -26,7 +26,7 @@ def handler(message: Incoming) -> list[Reply]:
             Reply(
                 text=f"已刷新 {message.action}",
                 edit_of=message.message_id,
-                meta={"callback_id": message.callback_id or ""},
+                callback_id=message.callback_id or "",
             )
         ]
     reply_to = message.message_id if message.is_group else None
