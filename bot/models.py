@@ -7,9 +7,20 @@ outbox (`reply_to_dict` / `reply_from_dict`).
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from datetime import datetime
 from typing import Any
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A picture or file that came with a message, by the platform's own reference.
+
+    `kind` is "photo", "image", "document", "voice" …; `ref` is what the platform's API takes
+    to fetch it (Telegram file_id, WeCom MediaId or download URL, Feishu image_key)."""
+
+    kind: str
+    ref: str
 
 
 @dataclass(frozen=True)
@@ -22,6 +33,11 @@ class Incoming:
     press `message_id` is the bot message that carried the button and `callback_id` the
     platform's id for the press (the engine's first reply carries it in
     `Reply.callback_id` so the sender can acknowledge the press).
+
+    `thread_id` is the topic (Telegram forum topic, Feishu thread) the message was posted in,
+    "" outside topics; replies and subscriptions made there go back to it. `edited` marks a
+    user's edit of an earlier message (same `message_id`). `attachments` keeps references to
+    pictures and files (their caption is the `text`).
     """
 
     platform: str
@@ -35,16 +51,20 @@ class Incoming:
     language: str = "zh"
     action: str | None = None
     callback_id: str | None = None
+    thread_id: str = ""
+    edited: bool = False
+    attachments: tuple[Attachment, ...] = ()
 
 
 @dataclass(frozen=True)
 class Target:
-    """Where a reply goes: a platform chat, and the user it concerns (for mentions)."""
+    """Where a reply goes: a platform chat (and topic), and the user it concerns (mentions)."""
 
     platform: str
     chat_id: str
     user_id: str = ""
     is_group: bool = False
+    thread_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -146,9 +166,33 @@ def reply_from_dict(data: dict[str, Any]) -> Reply:
     )
 
 
+#: Incoming fields newer than the first release, left out of stored rows while at their default
+#: so that workers of the previous version (still draining during an upgrade) can read them.
+_NEWER_FIELDS = {"thread_id": "", "edited": False, "attachments": ()}
+
+
+def incoming_to_dict(message: Incoming) -> dict[str, Any]:
+    """Serialise an incoming message for the inbox (JSON-safe)."""
+    data = asdict(message)
+    for name, default in _NEWER_FIELDS.items():
+        if getattr(message, name) == default:
+            del data[name]
+    return data
+
+
+def incoming_from_dict(data: dict[str, Any]) -> Incoming:
+    """Rebuild a message stored by `incoming_to_dict`; keys of newer versions are ignored."""
+    known = {f.name for f in fields(Incoming)}
+    values = {key: value for key, value in data.items() if key in known}
+    values["attachments"] = tuple(Attachment(**a) for a in values.get("attachments") or ())
+    return Incoming(**values)
+
+
 def target_of(message: Incoming) -> Target:
     """The target that answers `message` in the chat it came from."""
-    return Target(message.platform, message.chat_id, message.user_id, message.is_group)
+    return Target(
+        message.platform, message.chat_id, message.user_id, message.is_group, message.thread_id
+    )
 
 
 def _mentions(data: dict[str, Any]) -> tuple[str, ...]:

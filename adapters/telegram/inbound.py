@@ -15,10 +15,11 @@ import logging
 import re
 
 from flask import Blueprint, jsonify, request
-from telegram import Chat, Message, MessageEntity, Update, User
+from telegram import Bot, Chat, Message, MessageEntity, Update, User
 
 from adapters.telegram.bridge import BotBridge, BotIdentity
-from bot.models import Incoming
+from adapters.telegram.reading import Unreadable, build_update, update_kind
+from bot.models import Attachment, Incoming
 from bot.runtime.ports import Inbox
 
 log = logging.getLogger(__name__)
@@ -34,21 +35,50 @@ IDENTITY_WAIT = 1.0
 _GROUP_TYPES = (Chat.GROUP, Chat.SUPERGROUP)
 
 
+def read_update(data: dict, bot: Bot, me: BotIdentity) -> tuple[str, Incoming] | Unreadable | None:
+    """(delivery id, message), `Unreadable`, or None for an update the bot ignores."""
+    update = build_update(data, bot)
+    if isinstance(update, Unreadable):
+        return update
+    try:
+        return parse_update(update, me)
+    except (AttributeError, KeyError, TypeError, ValueError) as exc:
+        return Unreadable(update.update_id, update_kind(data), type(exc).__name__)
+
+
+def hand_over(inbox: Inbox, result: tuple[str, Incoming] | Unreadable | None) -> None:
+    """Accept a message; record an unreadable update as rejected (logged by id and type,
+    never its text); None needs nothing."""
+    if isinstance(result, Unreadable):
+        log.warning(
+            "telegram update %s (%s) unreadable (%s); recorded as rejected and skipped",
+            result.update_id,
+            result.kind,
+            result.error,
+        )
+        inbox.reject(PLATFORM, str(result.update_id), result.kind, result.error)
+    elif result is not None:
+        inbox.accept(*result)
+
+
 def parse_update(update: Update, me: BotIdentity) -> tuple[str, Incoming] | None:
-    """(delivery id, message) for a text message or a button press; None for anything else."""
+    """(delivery id, message) for a message (text or captioned file), an edit of one, or a
+    button press; None for anything else."""
     delivery_id = str(update.update_id)
     if update.callback_query is not None:
         incoming = _from_callback(update)
     elif update.message is not None:
         incoming = _from_message(update.message, me)
+    elif update.edited_message is not None:
+        incoming = _from_message(update.edited_message, me, edited=True)
     else:
         incoming = None
     return (delivery_id, incoming) if incoming is not None else None
 
 
-def _from_message(message: Message, me: BotIdentity) -> Incoming | None:
+def _from_message(message: Message, me: BotIdentity, edited: bool = False) -> Incoming | None:
     user = message.from_user
-    if message.text is None or user is None:
+    if _body(message) is None or user is None:
         return None
     if user.is_bot and message.sender_chat is None:
         return None  # other bots; an anonymous group admin posts as a bot *with* sender_chat
@@ -56,6 +86,9 @@ def _from_message(message: Message, me: BotIdentity) -> Incoming | None:
         return None  # channels: the bot only posts there
     is_group = message.chat.type in _GROUP_TYPES
     text, addressed = _address(message, me)
+    # Only forum topics: in other supergroups a reply chain also has a thread id, but a send
+    # carrying it would be refused there.
+    topic = message.message_thread_id if message.is_topic_message else None
     return Incoming(
         platform=PLATFORM,
         chat_id=str(message.chat.id),
@@ -66,12 +99,30 @@ def _from_message(message: Message, me: BotIdentity) -> Incoming | None:
         addressed=addressed or not is_group,
         user_name=_display_name(user),
         language=_language(user),
+        thread_id=str(topic) if topic else "",
+        edited=edited,
+        attachments=_attachments(message),
     )
+
+
+def _body(message: Message) -> str | None:
+    """What the user wrote: the text, or the caption of a photo, document, video …"""
+    return message.text if message.text is not None else message.caption
+
+
+def _attachments(message: Message) -> tuple[Attachment, ...]:
+    """References to the picture or file the message carries (largest photo size)."""
+    if message.photo:
+        largest = max(message.photo, key=lambda size: size.width * size.height)
+        return (Attachment("photo", largest.file_id),)
+    if message.document is not None:
+        return (Attachment("document", message.document.file_id),)
+    return ()
 
 
 def _address(message: Message, me: BotIdentity) -> tuple[str, bool]:
     """The text with our @-suffix and mentions stripped, and whether it was aimed at us."""
-    text = message.text or ""
+    text = _body(message) or ""
     addressed = False
     command = _leading_command(message)
     if command:
@@ -79,7 +130,7 @@ def _address(message: Message, me: BotIdentity) -> tuple[str, bool]:
         if not target or target.lower() == me.username.lower():
             addressed = True
             text = f"/{name}{text[len(command) :]}"
-    for entity, value in message.parse_entities([MessageEntity.TEXT_MENTION]).items():
+    for entity, value in _entities(message, MessageEntity.TEXT_MENTION).items():
         if entity.user is not None and entity.user.id == me.id:
             addressed = True
             text = text.replace(value, " ", 1)
@@ -87,17 +138,33 @@ def _address(message: Message, me: BotIdentity) -> tuple[str, bool]:
         mention = re.compile(rf"(?<![\w@])@{re.escape(me.username)}(?!\w)", re.IGNORECASE)
         text, count = mention.subn(" ", text)
         addressed = addressed or count > 0
+    return _tidy(text), addressed or _replies_to_us(message, me)
+
+
+def _replies_to_us(message: Message, me: BotIdentity) -> bool:
+    """A reply to one of our messages. Telegram marks every message in a forum topic as a
+    reply to the topic's opening (service) message, which is no reply to us even when we
+    opened the topic."""
     replied = message.reply_to_message
-    if replied is not None and replied.from_user is not None and replied.from_user.id == me.id:
-        addressed = True
-    return _tidy(text), addressed
+    if replied is None or replied.from_user is None or replied.from_user.id != me.id:
+        return False
+    opener = replied.forum_topic_created is not None
+    return not (
+        opener or (message.is_topic_message and replied.message_id == message.message_thread_id)
+    )
+
+
+def _entities(message: Message, kind: str) -> dict[MessageEntity, str]:
+    if message.text is not None:
+        return message.parse_entities([kind])
+    return message.parse_caption_entities([kind])
 
 
 def _leading_command(message: Message) -> str | None:
     """`/cmd@bot` when the message starts with a bot_command entity (not just any `/`)."""
-    for entity in message.entities:
-        if entity.type == MessageEntity.BOT_COMMAND and entity.offset == 0:
-            return message.parse_entity(entity)
+    for entity, value in _entities(message, MessageEntity.BOT_COMMAND).items():
+        if entity.offset == 0:
+            return value
     return None
 
 
@@ -170,16 +237,11 @@ def make_blueprint(inbox: Inbox, bridge: BotBridge, secret: str | None) -> Bluep
         except Exception as exc:  # noqa: BLE001 - any failure: let Telegram redeliver later
             log.warning("telegram getMe failed (%s); asking Telegram to retry", type(exc).__name__)
             return jsonify(error="bot identity unavailable"), 503
-        try:
-            parsed = parse_update(Update.de_json(data, bridge.bot), me)
-        except (KeyError, TypeError, ValueError, AttributeError):
-            return jsonify(error="malformed update"), 400
-        if parsed is None:
-            log.debug(
-                "telegram update %s ignored (not a text message or button)", data["update_id"]
-            )
-        else:
-            inbox.accept(*parsed)
+        result = read_update(data, bridge.bot, me)
+        if result is None:
+            log.debug("telegram update %s (%s) ignored", data["update_id"], update_kind(data))
+        hand_over(inbox, result)  # an unreadable update is recorded; still 200: a retry
+        # would fail the same way and hold up every later update of this chat
         return jsonify(ok=True)
 
     return blueprint

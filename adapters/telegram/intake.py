@@ -3,26 +3,39 @@
 A background thread calls `getUpdates` (long poll) on the adapter's event loop and feeds
 every update through the same parser and `Inbox.accept` as the webhook, so both modes yield
 identical `Incoming` messages. The offset only moves past an update once it has been accepted
-(or deliberately ignored), so a crash or a database hiccup re-reads it; the inbox's dedup on
-`update_id` makes the re-read harmless. `stop()` cancels the pending long poll and joins.
+(or deliberately ignored, or recorded as unreadable), so a crash or a database hiccup re-reads
+it; the inbox's dedup on `update_id` makes the re-read harmless. Updates arrive as raw JSON and
+are built one at a time (`read_update`): PTB's own `get_updates` builds the whole batch at
+once, so one update it cannot read would fail every round and stop intake for good.
+`stop()` cancels the pending long poll and joins.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import warnings
+from typing import Any
 
-from telegram import Update
 from telegram.error import Conflict, InvalidToken
+from telegram.warnings import PTBUserWarning
 
 from adapters.telegram.bridge import BotBridge
-from adapters.telegram.inbound import parse_update
+from adapters.telegram.inbound import hand_over, read_update
 from bot.runtime.ports import Inbox
 
 log = logging.getLogger(__name__)
 
+# getUpdates goes through `do_api_request` to get the raw JSON (see the module docstring);
+# PTB warns that `get_updates` exists, which is exactly what we mean not to use.
+warnings.filterwarnings(
+    "ignore", message=r".*Bot\.getUpdates.* instead of", category=PTBUserWarning
+)
+#: Seconds on top of the long-poll timeout before a getUpdates read gives up.
+READ_MARGIN = 10.0
+
 #: The update types the bot handles; also registered with setWebhook.
-ALLOWED_UPDATES = ("message", "callback_query")
+ALLOWED_UPDATES = ("message", "edited_message", "callback_query")
 
 
 class LongPoller:
@@ -85,21 +98,28 @@ class LongPoller:
         if not updates:
             return 0
         me = self._bridge.identity()
-        for update in updates:
+        bot = self._bridge.bot
+        for data in updates:
             if self._stopping.is_set():
                 break
-            parsed = parse_update(update, me)
-            if parsed is not None:
-                self._inbox.accept(*parsed)  # raising here keeps the offset: re-read later
-            self.offset = update.update_id + 1
+            update_id = data.get("update_id") if isinstance(data, dict) else None
+            if not isinstance(update_id, int) or isinstance(update_id, bool):
+                log.warning("telegram getUpdates returned an entry without an update_id")
+                continue  # nothing to acknowledge it by; the next id moves the offset past it
+            # raising here (the database) keeps the offset: the update is read again later
+            hand_over(self._inbox, read_update(data, bot, me))
+            self.offset = update_id + 1
         return len(updates)
 
-    def _fetch(self) -> tuple[Update, ...]:
-        offset, timeout = self.offset, self._poll_timeout
+    def _fetch(self) -> list[Any]:
+        params = {"timeout": self._poll_timeout, "allowed_updates": list(ALLOWED_UPDATES)}
+        if self.offset is not None:
+            params["offset"] = self.offset
+        timeout = self._poll_timeout
 
         async def get_updates(bot):
-            return await bot.get_updates(
-                offset=offset, timeout=timeout, allowed_updates=list(ALLOWED_UPDATES)
+            return await bot.do_api_request(
+                "getUpdates", api_kwargs=params, read_timeout=timeout + READ_MARGIN
             )
 
         future = self._bridge.submit(get_updates)
@@ -107,9 +127,10 @@ class LongPoller:
         if self._stopping.is_set():  # stop() may have looked before we stored the future
             future.cancel()
         try:
-            return future.result(timeout + 30)
+            result = future.result(timeout + 30)
         finally:
             self._pending = None
+        return result if isinstance(result, list) else []
 
 
 def drop_webhook_for_polling(bridge: BotBridge) -> None:

@@ -11,13 +11,13 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import and_, func, select, update
 
 from bot.clock import Clock
-from bot.models import Incoming, Reply, target_of
+from bot.models import Incoming, Reply, incoming_from_dict, incoming_to_dict, target_of
 from bot.runtime.leases import (
     Claim,
     LeaseLost,
@@ -30,7 +30,7 @@ from bot.runtime.leases import (
 from bot.runtime.logs import bind_delivery
 from bot.runtime.metrics import Metrics
 from bot.runtime.outbox import DurableOutbox
-from bot.runtime.schema import DONE, PARKED, PENDING, inbox
+from bot.runtime.schema import DONE, PARKED, PENDING, REJECTED, inbox
 from bot.runtime.unreachable import UnreachableTargets
 from bot.storage.db import Database
 from bot.storage.sql import insert_ignore
@@ -85,7 +85,7 @@ class DurableInbox:
             "platform": message.platform,
             "delivery_id": delivery_id,
             "chat_key": f"{message.platform}:{message.chat_id}",
-            "payload": json.dumps(asdict(message), ensure_ascii=False),
+            "payload": json.dumps(incoming_to_dict(message), ensure_ascii=False),
             "status": PENDING,
             "available_at": now,
             "attempts": 0,
@@ -100,6 +100,27 @@ class DurableInbox:
             self.metrics.inc("duplicates", platform=message.platform)
             with bind_delivery(message.platform, delivery_id):
                 log.info("duplicate delivery dropped")
+        return inserted
+
+    def reject(self, platform: str, delivery_id: str, kind: str, reason: str) -> bool:
+        """Record an unreadable delivery as `rejected`: workers never claim it, a re-delivery
+        is a duplicate, and the row says what it was (type, error), never what it said."""
+        now = self.clock.now()
+        values = {
+            "platform": platform,
+            "delivery_id": delivery_id,
+            "chat_key": f"{platform}:",
+            "payload": json.dumps({"kind": kind[:64], "error": reason[:200]}),
+            "status": REJECTED,
+            "available_at": now,
+            "attempts": 0,
+            "received_at": now,
+            "finished_at": now,
+            "last_error": reason[:ERROR_CHARS],
+        }
+        inserted = self.db.once_more_if_disconnected(lambda: self._insert(values))
+        if inserted:
+            self.metrics.inc("rejected", platform=platform)
         return inserted
 
     def _insert(self, values: dict) -> bool:
@@ -127,7 +148,7 @@ class DurableInbox:
                 row.id,
                 row.platform,
                 row.delivery_id,
-                Incoming(**json.loads(row.payload)),
+                incoming_from_dict(json.loads(row.payload)),
                 row.attempts,
                 row.claim_token,
             )
@@ -218,7 +239,8 @@ class DurableInbox:
     def purge(self, older_than_seconds: float) -> int:
         """Delete finished rows older than the platforms' re-delivery windows."""
         cutoff = self.clock.now() - timedelta(seconds=older_than_seconds)
-        stmt = inbox.delete().where(inbox.c.status == DONE, inbox.c.finished_at < cutoff)
+        finished = inbox.c.status.in_((DONE, REJECTED))
+        stmt = inbox.delete().where(finished, inbox.c.finished_at < cutoff)
         with self.db.engine.begin() as conn:
             return conn.execute(stmt).rowcount
 

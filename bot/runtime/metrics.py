@@ -18,6 +18,7 @@ CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 #: Counter name -> help text. Names get the `kuaidi_` prefix and `_total` suffix.
 COUNTERS = {
     "inbound": "Deliveries accepted into the inbox, by platform.",
+    "rejected": "Deliveries the adapter could not read (stored, skipped), by platform.",
     "duplicates": "Re-deliveries dropped by the inbox's unique key, by platform.",
     "handled": "Inbox rows handled by this process, by platform and outcome.",
     "inbox_parked": "Inbox rows parked after repeated handler failures, by platform.",

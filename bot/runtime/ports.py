@@ -21,6 +21,11 @@ class Inbox(Protocol):
         """Record the message under (message.platform, delivery_id); False if seen before."""
         ...
 
+    def reject(self, platform: str, delivery_id: str, kind: str, reason: str) -> bool:
+        """Record a delivery the adapter could not read (never its content): counted, kept
+        for the operator, and de-duplicated like `accept`; False if seen before."""
+        ...
+
 
 @dataclass(frozen=True)
 class SendResult:

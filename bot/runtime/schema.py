@@ -26,6 +26,8 @@ PENDING = "pending"
 DONE = "done"
 SENT = "sent"
 PARKED = "parked"
+#: A delivery the adapter could not read: kept (type and error only) and never worked.
+REJECTED = "rejected"
 
 # Verified, parsed deliveries. The unique (platform, delivery_id) is the de-duplication.
 inbox = Table(

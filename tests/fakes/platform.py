@@ -19,6 +19,7 @@ class RecordingInbox:
 
     def __init__(self, fail_times: int = 0) -> None:
         self.accepted: list[tuple[str, Incoming]] = []
+        self.rejected: list[tuple[str, str, str]] = []  # (delivery id, kind, reason)
         self.calls = 0
         self._fail_times = fail_times
         self._seen: set[tuple[str, str]] = set()
@@ -36,6 +37,16 @@ class RecordingInbox:
                 return False
             self._seen.add(key)
             self.accepted.append((delivery_id, message))
+            return True
+
+    def reject(self, platform: str, delivery_id: str, kind: str, reason: str) -> bool:
+        """Record an unreadable delivery once per (platform, delivery id)."""
+        with self._lock:
+            key = (platform, delivery_id)
+            if key in self._seen:
+                return False
+            self._seen.add(key)
+            self.rejected.append((delivery_id, kind, reason))
             return True
 
     @property

@@ -46,7 +46,7 @@ def test_long_polling_yields_the_same_messages_as_the_webhook(adapter, fake_api,
     fake_api.queue_updates(*updates)
     adapter.start_intake(via_polling)
 
-    assert wait_until(lambda: len(via_polling.accepted) == 5)
+    assert wait_until(lambda: len(via_polling.accepted) == 6)
     assert wait_until(lambda: len(fake_api.of("getUpdates")) >= 2)
     assert via_polling.accepted == via_webhook.accepted
     assert [m.text for m in via_polling.messages][:3] == [
@@ -54,7 +54,8 @@ def test_long_polling_yields_the_same_messages_as_the_webhook(adapter, fake_api,
         "/track SF1524097970481",
         "YT2233445566",
     ]
-    assert via_polling.messages[4].action == "sub:SF1524097970481"
+    assert via_polling.messages[4].edited and via_polling.messages[4].text == "edited"
+    assert via_polling.messages[5].action == "sub:SF1524097970481"
     offsets = [call.params.get("offset") for call in fake_api.of("getUpdates")]
     assert offsets[:2] == [None, "100000007"]  # everything up to the last id acknowledged
     assert fake_api.of("deleteWebhook")[0].params == {"drop_pending_updates": "false"}

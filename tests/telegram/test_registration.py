@@ -26,7 +26,11 @@ def test_set_webhook_registers_url_secret_and_update_types(settings, fake_api, v
     [call] = fake_api.of("setWebhook")
     assert call.params["url"] == "https://bot.example.com/telegram/webhook"
     assert call.params["secret_token"] == vector["secret_token"]
-    assert json.loads(call.params["allowed_updates"]) == ["message", "callback_query"]
+    assert json.loads(call.params["allowed_updates"]) == [
+        "message",
+        "edited_message",
+        "callback_query",
+    ]
     assert "https://bot.example.com/telegram/webhook" in summary
     assert vector["secret_token"] not in summary
 
