@@ -50,6 +50,8 @@ class Engine:
         text = message.text[:MAX_TEXT]
         if not text.strip():
             return []
+        if message.edited:
+            return self._edited(message, text)
         command = parse_command(text)
         if command is not None and (message.addressed or not message.is_group):
             return self.commands.dispatch(message, command)
@@ -66,6 +68,16 @@ class Engine:
         if question and tail and not find_waybills(text):
             return self.dialogue.answer_tail(message, question, tail)
         return []
+
+    def _edited(self, message: Incoming, text: str) -> list[Reply]:
+        """An edit is answered only for numbers the message did not hold before (a fixed
+        typo); anything else in it (a reworded sentence, a command) was answered already."""
+        quiet_group = message.is_group and not message.addressed
+        if quiet_group and not self.store.auto_mode(message.platform, message.chat_id):
+            return []
+        known = self.store.numbers_seen(message.platform, message.chat_id, message.message_id)
+        new = [w for w in find_waybills(text) if w.number not in known]
+        return self.dialogue.track(message, new, find_phone_tail(text)) if new else []
 
     def _free_text(self, message: Incoming, text: str, *, quiet: bool) -> list[Reply]:
         waybills = find_waybills(text)

@@ -7,7 +7,8 @@ offset past it. Such an update is recorded as rejected (`Inbox.reject`: its id, 
 the error's type, never the text) and logged the same way.
 
 Older shapes are repaired before giving up: users recorded before Bot API 3.x carry no
-`is_bot` (now required), and a few clients omitted `first_name`. Unknown fields and unknown
+`is_bot` (now required), files before Bot API 4.5 no `file_unique_id`, and the samples of
+Telegram's own webhook guide have chats without a `type`. Unknown fields and unknown
 update types need no repair: PTB keeps them aside (`api_kwargs`).
 """
 
@@ -24,6 +25,10 @@ from telegram import Update
 #: replies of replies and callback messages reach about 5). Bounded: input is untrusted.
 REPAIR_DEPTH = 8
 _KIND_OK = re.compile(r"^[a-z_]{1,40}$")
+_USER_KEYS = frozenset(
+    {"from", "user", "forward_from", "via_bot", "new_chat_member", "left_chat_member"}
+)
+_CHAT_KEYS = frozenset({"chat", "sender_chat", "forward_from_chat"})
 
 
 @dataclass(frozen=True)
@@ -57,27 +62,26 @@ def build_update(data: dict[str, Any], bot: telegram.Bot) -> Update | Unreadable
 
 
 def repair_old_shapes(data: dict[str, Any]) -> dict[str, Any]:
-    """A copy of `data` where user objects lacking `is_bot` / `first_name` get defaults.
+    """A copy of `data` with defaults for fields older updates lack: a user's `is_bot` and
+    `first_name`, a file's `file_unique_id`, a chat's `type` (the webhook guide's samples
+    have none; a positive id is a private chat, a negative one a group). Users and chats are
+    recognised by the key holding them."""
 
-    A user object is recognised by its int `id` plus a name field; chats (which also have
-    ids) have a `type` and are left alone."""
-
-    def fix(value: Any, depth: int) -> Any:
+    def fix(value: Any, depth: int, key: str = "") -> Any:
         if depth > REPAIR_DEPTH:
             return value
         if isinstance(value, list):
             return [fix(item, depth + 1) for item in value]
         if not isinstance(value, dict):
             return value
-        fixed = {key: fix(item, depth + 1) for key, item in value.items()}
-        looks_like_user = (
-            isinstance(fixed.get("id"), int)
-            and "type" not in fixed
-            and ("first_name" in fixed or "username" in fixed or "is_bot" in fixed)
-        )
-        if looks_like_user:
+        fixed = {name: fix(item, depth + 1, name) for name, item in value.items()}
+        if key in _USER_KEYS:
             fixed.setdefault("is_bot", False)
             fixed.setdefault("first_name", "")
+        elif key in _CHAT_KEYS and isinstance(fixed.get("id"), int):
+            fixed.setdefault("type", "private" if fixed["id"] > 0 else "group")
+        elif isinstance(fixed.get("file_id"), str):  # files before Bot API 4.5
+            fixed.setdefault("file_unique_id", fixed["file_id"])
         return fixed
 
     return fix(data, 0)

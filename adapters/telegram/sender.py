@@ -64,7 +64,8 @@ class TelegramSender:
         if not chunks:
             return SendResult(ok=True)
         try:
-            message_id = self._deliver(_chat(target.chat_id), reply, chunks, idempotency_key)
+            chat = _chat(target.chat_id)
+            message_id = self._deliver(chat, _topic(target), reply, chunks, idempotency_key)
         except RetryAfter as exc:
             return SendResult(ok=False, retry_after=_seconds(exc), error="rate limited")
         except Forbidden as exc:
@@ -74,14 +75,19 @@ class TelegramSender:
             return SendResult(ok=False, permanent=gone, error=self._safe(exc))
         return SendResult(ok=True, message_id=str(message_id))
 
-    def _deliver(self, chat_id: int | str, reply: Reply, chunks: list[str], key: str) -> int:
-        """Send the chunks not yet sent for `key`; buttons go under the last one."""
+    def _deliver(
+        self, chat_id: int | str, topic: int | None, reply: Reply, chunks: list[str], key: str
+    ) -> int:
+        """Send the chunks not yet sent for `key`, every one into the reply's forum topic
+        (else it lands in "General"); buttons go under the last one."""
         with self._progress_lock:
             done, last_id = self._progress.get(key, (0, 0))
         markup = keyboard(reply)
         for index in range(done, len(chunks)):
             is_last = index == len(chunks) - 1
             options = {"reply_markup": markup if is_last else None}
+            if topic is not None:
+                options["message_thread_id"] = topic
             if index == 0 and reply.edit_of:
                 last_id = self._edit_or_send(chat_id, int(reply.edit_of), chunks[0], options)
             else:
@@ -122,11 +128,13 @@ class TelegramSender:
     def _edit_or_send(
         self, chat_id: int | str, message_id: int, html_text: str, options: dict
     ) -> int:
-        """editMessageText; a message that is gone, too old or unchanged → a new message."""
+        """editMessageText; a message that is gone, too old or unchanged → a new message.
+        (An edit stays where the message is: the topic only matters for a new one.)"""
+        markup = options.get("reply_markup")
         try:
             result = self._bridge.call(
                 lambda bot: bot.edit_message_text(
-                    html_text, chat_id, message_id, parse_mode=ParseMode.HTML, **options
+                    html_text, chat_id, message_id, parse_mode=ParseMode.HTML, reply_markup=markup
                 )
             )
         except BadRequest as exc:
@@ -150,6 +158,11 @@ class TelegramSender:
 def _chat(chat_id: str) -> int | str:
     """Numeric chat ids as int (what Telegram returns); `@channel` names unchanged."""
     return int(chat_id) if chat_id.lstrip("-").isdigit() else chat_id
+
+
+def _topic(target: Target) -> int | None:
+    """The forum topic (message_thread_id) to send into, if the target has one."""
+    return int(target.thread_id) if target.thread_id.isdigit() else None
 
 
 def _quote(message_id: str) -> telegram.ReplyParameters | None:

@@ -72,6 +72,11 @@ class TrackingDialogue:
         """Track up to MAX_NUMBERS numbers; ask once for a phone tail where one is missing.
         `follow_up` runs after each successful lookup and survives the question."""
         replies: list[Reply] = []
+        if not message.action and message.message_id:  # what an edit of it may add to
+            tracked = [w.number for w in waybills[:MAX_NUMBERS]]
+            self.store.add_numbers_seen(
+                message.platform, message.chat_id, message.message_id, tracked
+            )
         if len(waybills) > MAX_NUMBERS:
             replies.append(
                 Reply(t("too_many", message.language, count=len(waybills), limit=MAX_NUMBERS))

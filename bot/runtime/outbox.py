@@ -23,6 +23,9 @@ from bot.runtime.schema import PARKED, PENDING, SENT, outbox, unreachable_target
 from bot.storage.db import Database
 from bot.storage.sql import insert_ignore
 
+#: Key of the target's topic inside a row's JSON payload.
+THREAD_KEY = "target_thread"
+
 #: Longest error text kept on a row.
 ERROR_CHARS = 2000
 
@@ -71,7 +74,7 @@ class DurableOutbox:
             "user_id": target.user_id,
             "is_group": target.is_group,
             "target_key": f"{target.platform}:{target.chat_id}",
-            "payload": json.dumps(reply_to_dict(reply), ensure_ascii=False),
+            "payload": json.dumps(_payload(target, reply), ensure_ascii=False),
             "status": PENDING,
             "available_at": now,
             "attempts": 0,
@@ -94,8 +97,7 @@ class DurableOutbox:
         return [
             OutboxItem(
                 row.id,
-                Target(row.platform, row.chat_id, row.user_id, row.is_group),
-                reply_from_dict(json.loads(row.payload)),
+                *_target_and_reply(row),
                 row.idempotency_key,
                 row.attempts,
                 row.claim_token,
@@ -193,3 +195,19 @@ def _unreachable_among(conn: Connection, rows: Sequence[Row]) -> set[tuple[str, 
     )
     wanted = {(row.platform, row.chat_id) for row in rows}
     return {(p, c) for p, c in conn.execute(query)} & wanted
+
+
+def _payload(target: Target, reply: Reply) -> dict:
+    """The stored reply; a topic rides along in it (`target_thread`), so the table keeps its
+    shape and rows of earlier versions read as "no topic"."""
+    data = reply_to_dict(reply)
+    if target.thread_id:
+        data[THREAD_KEY] = target.thread_id
+    return data
+
+
+def _target_and_reply(row) -> tuple[Target, Reply]:
+    data = json.loads(row.payload)
+    thread = str(data.pop(THREAD_KEY, "") or "")
+    target = Target(row.platform, row.chat_id, row.user_id, row.is_group, thread)
+    return target, reply_from_dict(data)

@@ -1,4 +1,5 @@
-"""Conversation state: pending prompts, remembered phone tails and per-chat settings."""
+"""Conversation state: pending prompts, remembered phone tails, per-chat settings, and the
+numbers each message was answered for (to answer an edit only for what it added)."""
 
 from __future__ import annotations
 
@@ -10,11 +11,14 @@ from sqlalchemy import and_, delete, select
 
 from bot.clock import Clock
 from bot.storage.db import Database
-from bot.storage.schema import chat_settings, pending_prompts, phone_tails
+from bot.storage.schema import chat_settings, pending_prompts, phone_tails, seen_numbers
 from bot.storage.sql import upsert
 
 #: A prompt nobody answered within this time is forgotten, so a later "1234" is not misread.
 PROMPT_TTL = timedelta(minutes=10)
+#: How long a message's numbers are remembered. An edit later than this is answered for all
+#: its numbers again; most edits fix a typo within minutes.
+EDIT_MEMORY = timedelta(days=2)
 
 
 class ConversationStore:
@@ -100,6 +104,45 @@ class ConversationStore:
         )
         with self.db.engine.connect() as conn:
             return conn.execute(query).scalar()
+
+    # --- numbers a message was answered for -----------------------------------------------
+    def numbers_seen(self, platform: str, chat_id: str, message_id: str) -> set[str]:
+        """The numbers message `message_id` was answered for (within `EDIT_MEMORY`)."""
+        query = select(seen_numbers.c.numbers, seen_numbers.c.seen_at).where(
+            self._seen_key(platform, chat_id, message_id)
+        )
+        with self.db.engine.connect() as conn:
+            row = conn.execute(query).first()
+        if row is None or self.clock.now() - row.seen_at > EDIT_MEMORY:
+            return set()
+        return set(json.loads(row.numbers))
+
+    def add_numbers_seen(
+        self, platform: str, chat_id: str, message_id: str, numbers: list[str]
+    ) -> None:
+        """Add `numbers` to what the message was answered for; forget expired messages."""
+        if not numbers:
+            return
+        now = self.clock.now()
+        known = self.numbers_seen(platform, chat_id, message_id)
+        values = {
+            "platform": platform,
+            "chat_id": chat_id,
+            "message_id": message_id,
+            "numbers": json.dumps(sorted(known | set(numbers))),
+            "seen_at": now,
+        }
+        with self.db.engine.begin() as conn:
+            conn.execute(delete(seen_numbers).where(seen_numbers.c.seen_at < now - EDIT_MEMORY))
+            upsert(conn, seen_numbers, values, ("platform", "chat_id", "message_id"))
+
+    @staticmethod
+    def _seen_key(platform: str, chat_id: str, message_id: str):
+        return and_(
+            seen_numbers.c.platform == platform,
+            seen_numbers.c.chat_id == chat_id,
+            seen_numbers.c.message_id == message_id,
+        )
 
     # --- chat settings --------------------------------------------------------------------
     def auto_mode(self, platform: str, chat_id: str) -> bool:

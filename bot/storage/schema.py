@@ -12,6 +12,7 @@ from sqlalchemy import (
     Boolean,
     Column,
     DateTime,
+    Index,
     Integer,
     MetaData,
     String,
@@ -88,3 +89,16 @@ chat_settings = Table(
     Column("language", String(8), nullable=True),
     Column("updated_at", UTCDateTime, nullable=False),
 )
+
+# The waybill numbers each message was answered for, so that an edit of it is answered only
+# for numbers it did not hold before. Kept for `EDIT_MEMORY` (bot/storage/conversation.py).
+seen_numbers = Table(
+    "seen_numbers",
+    metadata,
+    Column("platform", String(16), primary_key=True),
+    Column("chat_id", String(128), primary_key=True),
+    Column("message_id", String(128), primary_key=True),
+    Column("numbers", Text, nullable=False),  # JSON list
+    Column("seen_at", UTCDateTime, nullable=False),
+)
+Index("ix_seen_numbers_seen_at", seen_numbers.c.seen_at)

@@ -50,6 +50,7 @@ from bot.subscriptions.schema import (
     SUB_STOPPED,
     subscriptions,
 )
+from bot.subscriptions.threads import subscription_target
 from bot.texts import t
 from bot.tracking import Status, TrackResult
 from bot.upstream import (
@@ -307,7 +308,7 @@ class Poller:
 
     def _notify(self, conn: Connection, sub, row, key: str) -> None:
         """Tell a follower why polling stopped (once per subscription and parcel episode)."""
-        target = Target(sub.platform, sub.chat_id, sub.user_id, sub.is_group)
+        target = subscription_target(conn, sub)
         text = t(key, sub.language, number=row.number, label=sub.label or row.number)
         reply = Reply(text=text, mentions=(sub.user_id,) if sub.is_group and sub.user_id else ())
         reply = with_names(conn, sub.platform, reply)

@@ -2,8 +2,9 @@
 
 The poller records each change in `sub_changes` (in the transaction that advances the
 subscription's baseline), due `window` seconds later, or at the end of a group's quiet hours.
-`flush` turns all due changes of one chat into one message and enqueues it in the same
-transaction that deletes them, under a key derived from their change keys: one push per
+`flush` turns all due changes of one chat into one message (one per forum topic the
+subscriptions were made in) and enqueues it in the same transaction that deletes them,
+under a key derived from their change keys: one push per
 change per chat, whatever crashes or how many workers flush at once.
 """
 
@@ -27,6 +28,7 @@ from bot.subscriptions.changes import Change, merge
 from bot.subscriptions.names import with_names
 from bot.subscriptions.schedule import CHINA
 from bot.subscriptions.schema import SUB_BLOCKED, changes, parcels, subscriptions
+from bot.subscriptions.threads import threads_of
 from bot.texts import t
 from bot.tracking import Status, TrackResult
 
@@ -131,17 +133,18 @@ class PushQueue:
             if not rows:
                 return 0
             conn.execute(delete(changes).where(changes.c.id.in_([r.id for r in rows])))
-            built = self._build(conn, rows)
-            if built is None:
-                return 0
-            target, reply = built
-            digest = hashlib.sha1(  # noqa: S324 - an id, not security
-                ",".join(sorted(r.change_key for r in rows)).encode()
-            ).hexdigest()[:24]
-            return int(self.outbox.add(conn, target, reply, f"subpush:{digest}", self.clock.now()))
+            added = 0
+            for target, reply, batch in self._build(conn, rows):
+                digest = hashlib.sha1(  # noqa: S324 - an id, not security
+                    ",".join(sorted(r.change_key for r in batch)).encode()
+                ).hexdigest()[:24]
+                key = f"subpush:{digest}"
+                added += int(self.outbox.add(conn, target, reply, key, self.clock.now()))
+            return added
 
-    def _build(self, conn: Connection, rows) -> tuple[Target, Reply] | None:
-        """The chat's one message for these change rows (None if nobody is left to tell)."""
+    def _build(self, conn: Connection, rows) -> list[tuple[Target, Reply, list]]:
+        """The chat's messages for these change rows: one per topic the subscriptions were
+        made in (usually one), each with the rows it covers; none if nobody is left."""
         by_sub: dict[int, list[Change]] = defaultdict(list)
         for row in rows:
             by_sub[row.subscription_id].append(Change.from_data(json.loads(row.payload)))
@@ -149,20 +152,30 @@ class PushQueue:
             subscriptions.c.id.in_(list(by_sub)), subscriptions.c.parcel_id == parcels.c.id
         )
         subs = [s for s in conn.execute(query).all() if s.state != SUB_BLOCKED]
-        if not subs:
-            return None
         subs.sort(key=lambda s: min(r.id for r in rows if r.subscription_id == s.id))
-        first = subs[0]
-        target = Target(first.platform, first.chat_id, first.user_id, first.is_group)
+        topics = threads_of(conn, [(s.platform, s.chat_id, s.parcel_id) for s in subs])
+        by_topic: dict[str, list] = defaultdict(list)
+        for sub in subs:
+            by_topic[topics.get((sub.platform, sub.chat_id, sub.parcel_id), "")].append(sub)
+        built = []
+        for topic, members in by_topic.items():
+            first = members[0]
+            target = Target(first.platform, first.chat_id, first.user_id, first.is_group, topic)
+            reply = self._message(members, by_sub)
+            ids = {sub.id for sub in members}
+            batch = [r for r in rows if r.subscription_id in ids]
+            built.append((target, with_names(conn, target.platform, reply), batch))
+        return built
+
+    def _message(self, subs: list, by_sub: dict[int, list[Change]]) -> Reply:
+        """One message about these subscriptions' changes (one chat, one topic)."""
         merged = [(sub, merge(by_sub[sub.id])) for sub in subs]
         # In a group, everyone whose parcel moved is mentioned (once, in parcel order).
-        users = [s.user_id for s in subs if s.user_id] if first.is_group else []
+        users = [s.user_id for s in subs if s.user_id] if subs[0].is_group else []
         mentions = tuple(dict.fromkeys(users))
         if len(merged) == 1:
-            reply = self.single(*merged[0], mentions)
-        else:
-            reply = self.several(merged, mentions)
-        return target, with_names(conn, target.platform, reply)
+            return self.single(*merged[0], mentions)
+        return self.several(merged, mentions)
 
     def single(self, sub, change: Change, mentions: tuple[str, ...]) -> Reply:
         """One parcel's push: a summary line and the card with only the new events."""

@@ -111,6 +111,18 @@ names = Table(
     Column("updated_at", UTCDateTime, nullable=False),
 )
 
+#: The forum topic (Telegram) or thread a subscription was made in, so its pushes go back
+#: there. A table of its own, so databases of earlier versions gain it on start.
+threads = Table(
+    "sub_threads",
+    metadata,
+    Column("platform", String(16), primary_key=True),
+    Column("chat_id", String(128), primary_key=True),
+    Column("parcel_id", RowId, primary_key=True),
+    Column("thread_id", String(64), nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
 flags = Table(
     "sub_flags",
     metadata,

@@ -30,6 +30,7 @@ from bot.subscriptions.schema import (
     parcels,
     subscriptions,
 )
+from bot.subscriptions.threads import remember_thread
 from bot.tracking import Status, TrackResult
 
 
@@ -118,6 +119,7 @@ class SubscriptionStore:
                 conn.execute(subscriptions.insert().values(**values))
             if target.is_group:
                 remember_name(conn, target.platform, target.user_id, new.user_name, now)
+            remember_thread(conn, target, parcel_id, now)
             self.refresh_parcel(conn, parcel_id)
         return "updated" if existing is not None else "created"
 

@@ -25,9 +25,9 @@ REJECTED_LINE = 'kuaidi_rejected_total{platform="telegram"} 1'
 
 
 def unreadable_update(update_id: int) -> dict:
-    """A message whose chat has no `type` (required since the first Bot API): no repair."""
+    """A message whose chat is a bare name instead of an object: no repair can read it."""
     update = text_update(update_id, "SF1524097970481 secret text", chat_id=555)
-    del update["message"]["chat"]["type"]
+    update["message"]["chat"] = "@somewhere"
     return update
 
 
@@ -132,6 +132,7 @@ def test_newer_shapes_unknown_fields_and_update_types_are_read(adapter):
 def test_repair_fills_users_only_and_leaves_the_input_alone():
     update = older_shape_update(5)
     update["message"]["reply_to_message"] = {"from": {"id": 7, "username": "bob"}}
+    del update["message"]["chat"]["type"]
     before = copy.deepcopy(update)
 
     fixed = repair_old_shapes(update)
@@ -144,4 +145,4 @@ def test_repair_fills_users_only_and_leaves_the_input_alone():
         "is_bot": False,
         "first_name": "",
     }
-    assert "is_bot" not in fixed["message"]["chat"]  # chats carry a type: not users
+    assert fixed["message"]["chat"] == {"id": 555, "first_name": "Alice", "type": "private"}
