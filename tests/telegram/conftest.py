@@ -1,5 +1,6 @@
 """Fixtures for the Telegram adapter: the test vector, the fake Bot API, a recording inbox,
-an adapter pointed at the fake, and a Flask app with the adapter's blueprint."""
+an adapter pointed at the fake, a Flask app with the adapter's blueprint, and the adapter
+inside the real web app and runtime (`stack`)."""
 
 from __future__ import annotations
 
@@ -10,9 +11,14 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
-from adapters.telegram import TelegramAdapter
+from adapters.telegram import TelegramAdapter, build_adapter
 from adapters.telegram.bridge import BotIdentity
+from adapters.web import create_app
+from bot.models import Incoming, Reply
+from bot.runtime.runtime import Runtime
+from bot.runtime.shared import SharedState
 from bot.settings import Settings
+from bot.storage import open_database
 from tests.fakes.platform import RecordingInbox  # noqa: F401
 from tests.telegram.fake_bot_api import TOKEN, FakeBotApi
 
@@ -71,3 +77,34 @@ def client(adapter, inbox):
     app = Flask(__name__)
     app.register_blueprint(adapter.blueprint(inbox))
     return app.test_client()
+
+
+def echo_handler(message: Incoming) -> list[Reply]:
+    """A stand-in engine: echo commands, refresh a card on a button press."""
+    if message.action:
+        return [
+            Reply(
+                text=f"已刷新 {message.action}",
+                edit_of=message.message_id,
+                callback_id=message.callback_id or "",
+            )
+        ]
+    reply_to = message.message_id if message.is_group else None
+    return [Reply(text=f"收到：{message.text}", reply_to=reply_to)]
+
+
+@pytest.fixture
+def stack(settings, fake_api, clock, sqlite_url) -> Iterator[tuple]:
+    """(flask client, runtime, adapter) wired like production against the fake Bot API."""
+    db = open_database(sqlite_url)
+    shared = SharedState.create(db, clock, None)
+    adapter = build_adapter(settings, shared.tokens)
+    runtime = Runtime(
+        db, echo_handler, {"telegram": adapter.sender()}, clock,
+        worker_threads=0, sender_threads=0, shared=shared,
+    )  # fmt: skip
+    app = create_app(runtime, [adapter], settings)
+    yield app.test_client(), runtime, adapter
+    adapter.stop()
+    runtime.stop()
+    db.dispose()

@@ -5,20 +5,12 @@ from __future__ import annotations
 
 import copy
 import time
-from collections.abc import Iterator
 
-import pytest
 from sqlalchemy import select
 
-from adapters.telegram import build_adapter
 from adapters.telegram.inbound import SECRET_HEADER, WEBHOOK_PATH
 from adapters.telegram.reading import Unreadable, build_update, repair_old_shapes
-from adapters.web import create_app
-from bot.models import Incoming, Reply
-from bot.runtime.runtime import Runtime
 from bot.runtime.schema import inbox as inbox_table
-from bot.runtime.shared import SharedState
-from bot.storage import open_database
 from tests.telegram.updates import text_update
 
 REJECTED_LINE = 'kuaidi_rejected_total{platform="telegram"} 1'
@@ -36,27 +28,6 @@ def older_shape_update(update_id: int) -> dict:
     update = text_update(update_id, "/help", chat_id=555)
     update["message"]["from"] = {"id": 11111, "first_name": "Alice"}
     return update
-
-
-def echo(message: Incoming) -> list[Reply]:
-    return [Reply(text=f"收到：{message.text}")]
-
-
-@pytest.fixture
-def stack(settings, fake_api, clock, sqlite_url) -> Iterator[tuple]:
-    """(flask client, runtime, adapter) on the real inbox (SQLite) and the fake Bot API."""
-    db = open_database(sqlite_url)
-    shared = SharedState.create(db, clock, None)
-    adapter = build_adapter(settings, shared.tokens)
-    runtime = Runtime(
-        db, echo, {"telegram": adapter.sender()}, clock,
-        worker_threads=0, sender_threads=0, shared=shared,
-    )  # fmt: skip
-    app = create_app(runtime, [adapter], settings)
-    yield app.test_client(), runtime, adapter
-    adapter.stop()
-    runtime.stop()
-    db.dispose()
 
 
 def inbox_rows(runtime) -> list[tuple[str, str, str]]:

@@ -5,49 +5,9 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
 
-import pytest
-
-from adapters.telegram import build_adapter
 from adapters.telegram.inbound import SECRET_HEADER, WEBHOOK_PATH
-from adapters.web import create_app
-from bot.models import Incoming, Reply
-from bot.runtime.runtime import Runtime
-from bot.runtime.shared import SharedState
-from bot.storage import open_database
 from tests.telegram.updates import callback_update, text_update
-
-
-def handler(message: Incoming) -> list[Reply]:
-    """A stand-in engine: echo commands, refresh a card on a button press."""
-    if message.action:
-        return [
-            Reply(
-                text=f"已刷新 {message.action}",
-                edit_of=message.message_id,
-                callback_id=message.callback_id or "",
-            )
-        ]
-    reply_to = message.message_id if message.is_group else None
-    return [Reply(text=f"收到：{message.text}", reply_to=reply_to)]
-
-
-@pytest.fixture
-def stack(settings, fake_api, clock, sqlite_url) -> Iterator[tuple]:
-    """(flask client, runtime, adapter) wired like production against the fake Bot API."""
-    db = open_database(sqlite_url)
-    shared = SharedState.create(db, clock, None)
-    adapter = build_adapter(settings, shared.tokens)
-    runtime = Runtime(
-        db, handler, {"telegram": adapter.sender()}, clock,
-        worker_threads=0, sender_threads=0, shared=shared,
-    )  # fmt: skip
-    app = create_app(runtime, [adapter], settings)
-    yield app.test_client(), runtime, adapter
-    adapter.stop()
-    runtime.stop()
-    db.dispose()
 
 
 def test_vector_through_the_runtime_is_answered_once(stack, vector, fake_api):
