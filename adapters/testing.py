@@ -194,6 +194,16 @@ class FakePlatformAPI:
     lock: threading.Lock = field(default_factory=threading.Lock)
     server: ThreadingHTTPServer | None = None
     url: str = ""
+    #: Sends being answered now per chat, and the most seen at once overall and in one chat:
+    #: concurrency tests count these instead of timing sends.
+    in_flight: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    max_in_flight: int = 0
+    max_in_flight_per_chat: int = 0
+    #: With `hold_until` > 0, answers wait (up to `hold_seconds`) until that many are open
+    #: at once; from then on the gate stays open.
+    hold_until: int = 0
+    hold_seconds: float = 10.0
+    gate: threading.Condition = field(default_factory=threading.Condition)
 
     def start(self) -> str:
         """Serve on a free port; return the base URL."""
@@ -208,16 +218,21 @@ class FakePlatformAPI:
 
             def do_POST(self) -> None:  # noqa: N802 - http.server's naming
                 body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-                time.sleep(api.delay)
-                status, extra = api._answer(json.loads(body))
-                data = json.dumps(extra).encode()
+                data = json.loads(body)
+                api._enter(data["chat_id"])
+                try:
+                    time.sleep(api.delay)
+                finally:
+                    api._leave(data["chat_id"])
+                status, extra = api._answer(data)
+                payload = json.dumps(extra).encode()
                 self.send_response(status)
                 if "retry_after" in extra:
                     self.send_header("Retry-After", str(extra["retry_after"]))
                 self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
+                self.send_header("Content-Length", str(len(payload)))
                 self.end_headers()
-                self.wfile.write(data)
+                self.wfile.write(payload)
 
             def log_message(self, *_args) -> None:
                 pass
@@ -227,6 +242,21 @@ class FakePlatformAPI:
         threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True).start()
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         return self.url
+
+    def _enter(self, chat_id: str) -> None:
+        with self.gate:
+            self.in_flight[chat_id] += 1
+            total = sum(self.in_flight.values())
+            self.max_in_flight = max(self.max_in_flight, total)
+            self.max_in_flight_per_chat = max(self.max_in_flight_per_chat, self.in_flight[chat_id])
+            if total >= self.hold_until:
+                self.hold_until = 0  # reached once: the gate stays open
+            self.gate.notify_all()
+            self.gate.wait_for(lambda: not self.hold_until, self.hold_seconds)
+
+    def _leave(self, chat_id: str) -> None:
+        with self.gate:
+            self.in_flight[chat_id] -= 1
 
     def _answer(self, data: dict) -> tuple[int, dict]:
         with self.lock:

@@ -136,6 +136,12 @@ class FakeUpstream:
         self._handlers: dict[str, Handler] = {}
         self._identify: dict[str, list[dict]] = {}
         self._server: ThreadingHTTPServer | None = None
+        #: Requests being answered right now, and the most there ever were at once.
+        self.in_flight = 0
+        self.max_in_flight = 0
+        self._gate = threading.Condition(self._lock)
+        self._hold_until = 0
+        self._hold_seconds = 0.0
 
     # --- lifecycle ----------------------------------------------------------------------------
     def start(self) -> FakeUpstream:
@@ -178,6 +184,27 @@ class FakeUpstream:
             "redis_url": None,
         }
         return Settings(_env_file=None, **{**values, **overrides})
+
+    def hold_answers_until(self, in_flight: int, seconds: float = 10.0) -> None:
+        """Keep every answer back until `in_flight` requests are open at once (or `seconds`
+        pass; then the gate stays open): a concurrency test counts what arrived together
+        instead of timing it."""
+        with self._lock:
+            self._hold_until, self._hold_seconds = in_flight, seconds
+
+    def _enter(self) -> None:
+        """A request arrived: count it, and wait at the gate if one is set."""
+        with self._gate:
+            self.in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
+            if self.in_flight >= self._hold_until:
+                self._hold_until = 0  # reached once: the gate stays open
+            self._gate.notify_all()
+            self._gate.wait_for(lambda: not self._hold_until, self._hold_seconds)
+
+    def _leave(self) -> None:
+        with self._gate:
+            self.in_flight -= 1
 
     # --- what was asked -----------------------------------------------------------------------
     @property
@@ -360,7 +387,11 @@ def _make_handler(fake: FakeUpstream) -> type[BaseHTTPRequestHandler]:
             headers = {k.lower(): v for k, v in self.headers.items()}
             request = fake._record("GET", self.path, headers)
             answer = fake._answer(request)
-            time.sleep(fake.latency + answer.delay)
+            fake._enter()
+            try:
+                time.sleep(fake.latency + answer.delay)
+            finally:
+                fake._leave()
             body = answer.body
             if isinstance(body, dict | list):
                 body = json.dumps(body, ensure_ascii=False)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 
 import pytest
 
@@ -53,15 +52,15 @@ def test_bucket_fails_fast_when_the_queue_is_too_long():
 
 
 def test_client_requests_are_paced(fake_upstream, make_client):
-    client = make_client(rate_limiter=TokenBucket(20, capacity=1))
+    clock = FakeTime()  # frozen: each caller reserves the slot after the last one's
+    bucket = TokenBucket(20, capacity=1, monotonic=clock.monotonic, sleep=clock.sleep)
+    client = make_client(rate_limiter=bucket)
     numbers = [f"YT10000000000{i}" for i in range(6)]
     threads = [threading.Thread(target=client.track, args=(n,)) for n in numbers]
-    started = time.monotonic()
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(5)
     assert len(fake_upstream.requests) == 6
-    assert time.monotonic() - started >= 0.24  # 5 waits of 50 ms after the first token
-    arrivals = sorted(r.at for r in fake_upstream.requests)
-    assert arrivals[-1] - arrivals[0] >= 0.2
+    # One token saved, then five callers each wait one more 50 ms slot than the one before.
+    assert sorted(clock.slept) == pytest.approx([0.05, 0.10, 0.15, 0.20, 0.25])

@@ -66,12 +66,9 @@ def test_webhook_answers_before_the_slow_work_and_a_redelivery_gets_one_reply(
 ):
     body = update_body(42, "YT1234567890123")
     with httpx.Client(base_url=served["url"], timeout=5) as http:
-        started = time.monotonic()
         first = http.post("/webhook/testing", content=body, headers=signed(body))
-        elapsed = time.monotonic() - started
         assert first.status_code == 200
-        assert elapsed < 1.0  # answered while the handler is still blocked
-        assert served["handled"] == []
+        assert served["handled"] == []  # answered while the handler is still blocked
         # The platform re-delivers because it thinks we were slow.
         again = http.post("/webhook/testing", content=body, headers=signed(body))
         assert again.json() == {"ok": True, "duplicate": True}
