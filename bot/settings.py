@@ -72,6 +72,9 @@ class Settings(BaseSettings):
     wecom_aibot_encoding_aes_key: SecretStr | None = None
     wecom_api_base: str = "https://qyapi.weixin.qq.com"
     wecom_markdown: bool = True
+    # Hours between two welcomes when a user opens the app (enter_agent); 0 = never. At most
+    # 72: the inbox, which enforces it, keeps deliveries for 3 days.
+    wecom_welcome_hours: int = Field(24, ge=0, le=72)
     # "chatid=robotkey,…": where pushes to an AI-bot group go (the AI bot cannot push).
     wecom_group_robots: SecretStr | None = None
 

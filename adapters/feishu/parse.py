@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from bot.models import Incoming
+from bot.models import Attachment, Incoming
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +55,9 @@ def parse_envelope(envelope: dict[str, Any], bot_open_id: str | None) -> Parsed 
 
 
 def parse_message(event: dict[str, Any], bot_open_id: str | None) -> Parsed | None:
-    """An `im.message.receive_v1` event → Incoming (text and rich-text messages from users)."""
+    """An `im.message.receive_v1` event → Incoming (text and rich-text messages from users;
+    a rich text's pictures are kept as attachments, a message in a thread keeps its
+    `thread_id`). A picture alone carries no text and is left alone."""
     message = event["message"]
     sender = event.get("sender") or {}
     if sender.get("sender_type", "user") != "user":
@@ -67,6 +69,7 @@ def parse_message(event: dict[str, Any], bot_open_id: str | None) -> Parsed | No
         return None
     content = json.loads(message["content"])
     title, raw = post_text(content) if message_type == "post" else ("", _text_content(content))
+    images = post_images(content) if message_type == "post" else ()
     mentions = [m for m in message.get("mentions") or () if isinstance(m, dict)]
     is_group = message.get("chat_type") != "p2p"
     # The title stays out of mention handling: `@Bot …` leads the body, not the title.
@@ -81,6 +84,8 @@ def parse_message(event: dict[str, Any], bot_open_id: str | None) -> Parsed | No
         text=text,
         is_group=is_group,
         addressed=bot_mentioned or not is_group,
+        thread_id=str(message.get("thread_id") or ""),
+        attachments=images,
     )
     return Parsed(delivery_id=incoming.message_id, message=incoming)
 
@@ -109,6 +114,23 @@ def post_text(content: object) -> tuple[str, str]:
         elements = paragraph if isinstance(paragraph, list) else []
         lines.append("".join(_element_text(e) for e in elements if isinstance(e, dict)))
     return str(content.get("title") or ""), "\n".join(line for line in lines if line.strip())
+
+
+def post_images(content: object) -> tuple[Attachment, ...]:
+    """The pictures of a rich-text message, by image_key (read after `post_text` checked the
+    shape)."""
+    if isinstance(content, dict) and "content" not in content:
+        content = next((v for v in content.values() if isinstance(v, dict)), {})
+    paragraphs = content.get("content") if isinstance(content, dict) else None
+    if not isinstance(paragraphs, list):
+        return ()
+    keys = [
+        element.get("image_key")
+        for paragraph in paragraphs
+        for element in (paragraph if isinstance(paragraph, list) else ())
+        if isinstance(element, dict) and element.get("tag") == "img"
+    ]
+    return tuple(Attachment("image", key) for key in keys if isinstance(key, str) and key)
 
 
 def _clean(line: str) -> str:

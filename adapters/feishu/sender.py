@@ -65,6 +65,8 @@ class FeishuSender:
             log.info("feishu: card update failed (code %s); sending a new message", answer.code)
         body = {"msg_type": msg_type, "content": content, "uuid": uuid}
         if reply.reply_to:
+            if target.thread_id:  # asked inside a thread (topic): answer there
+                body["reply_in_thread"] = True
             answer = self._api.call(
                 "POST", f"/open-apis/im/v1/messages/{reply.reply_to}/reply", json=body
             )

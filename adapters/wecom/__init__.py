@@ -91,6 +91,7 @@ class WeComAdapter:
             self._settings.wecom_corp_id or "",
             self._aibot_crypto(),
             self._urls,
+            self._settings.wecom_welcome_hours,
         )
 
     def sender(self) -> WeComSender:

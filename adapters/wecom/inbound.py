@@ -109,6 +109,7 @@ def make_blueprint(
     corp_id: str,
     aibot_crypto: WeChatCrypto | None,
     response_urls: ResponseUrls,
+    welcome_hours: int = 24,
 ) -> Blueprint:
     """The Flask routes; an unconfigured side (app or AI bot) answers 404."""
     blueprint = Blueprint("wecom", __name__)
@@ -123,7 +124,7 @@ def make_blueprint(
         if request.method == "GET":
             return _plain(verify_url(crypto))
         try:
-            parsed = parse_app_xml(decrypt_app_post(crypto), corp_id)
+            parsed = parse_app_xml(decrypt_app_post(crypto), corp_id, welcome_hours)
         except MalformedPayload as exc:
             raise Rejected(400, "malformed message") from exc
         except PermissionError:

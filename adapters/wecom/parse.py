@@ -1,11 +1,15 @@
 """Decrypted WeCom payloads → (delivery id, `Incoming`), or None for what the bot ignores.
 
 Self-built app (XML): text messages, and the `enter_agent` / `subscribe` events, which become
-an Incoming with text "/start" so the engine answers with its welcome. Only private chats reach
-the app, so chat_id is the user id.
+an Incoming with text "/start" so the engine answers with its welcome. `subscribe` (the first
+follow) always does; `enter_agent` (every time the app is opened) at most once per user per
+`welcome_hours`: its delivery id names the user and the time window, so the inbox's
+de-duplication drops the later ones of the same window. Only private chats reach the app, so
+chat_id is the user id. Pictures carry no text and are left alone.
 
-AI bot (JSON): text (and the text parts of `mixed`) sent by @-mentioning the bot in a group or
-by chatting with it directly; the leading `@BotName` is stripped. A group's chat_id is WeCom's
+AI bot (JSON): text, the text parts of `mixed` (its pictures kept as attachments) and voice
+(WeCom transcribes it: `voice.content`), sent by @-mentioning the bot in a group or by
+chatting with it directly; the leading `@BotName` is stripped. A group's chat_id is WeCom's
 `chatid`; a direct chat with the AI bot is `aibot:<userid>`, so the sender can tell it from the
 self-built app's chat with the same user (the two answer through different channels).
 """
@@ -18,11 +22,12 @@ from dataclasses import dataclass
 
 import xmltodict
 
-from bot.models import Incoming
+from bot.models import Attachment, Incoming
 
 PLATFORM = "wecom"
 AIBOT_CHAT_PREFIX = "aibot:"
-WELCOME_EVENTS = frozenset({"enter_agent", "subscribe"})
+#: China is UTC+8: a 24-hour welcome window starts at China's midnight.
+_CHINA_OFFSET = 8 * 3600
 
 #: A leading mention: "@" + name up to the first whitespace (WeCom puts U+2005 after mentions).
 _LEADING_MENTION = re.compile(r"^\s*@\S+(?:\s+|$)")
@@ -41,7 +46,9 @@ class AibotMessage:
     response_url: str
 
 
-def parse_app_xml(plaintext: str, corp_id: str) -> tuple[str, Incoming] | None:
+def parse_app_xml(
+    plaintext: str, corp_id: str, welcome_hours: int = 24
+) -> tuple[str, Incoming] | None:
     """A self-built app message. Raises `MalformedPayload`, or `PermissionError` when the
     message is addressed to another corp."""
     try:
@@ -62,11 +69,23 @@ def parse_app_xml(plaintext: str, corp_id: str) -> tuple[str, Incoming] | None:
         if not msg_id:
             raise MalformedPayload("text message without MsgId")
         return msg_id, _private(user, msg_id, _text(fields, "Content"))
-    if msg_type == "event" and _text(fields, "Event").lower() in WELCOME_EVENTS:
-        created = _text(fields, "CreateTime")
-        delivery_id = f"evt:{user}:{created}"
-        return delivery_id, _private(user, delivery_id, "/start")
+    if msg_type == "event":
+        delivery_id = _welcome_id(_text(fields, "Event").lower(), fields, user, welcome_hours)
+        return (delivery_id, _private(user, delivery_id, "/start")) if delivery_id else None
     return None
+
+
+def _welcome_id(event: str, fields: dict, user: str, welcome_hours: int) -> str | None:
+    """The delivery id of a welcome-worthy event, or None when it earns no welcome."""
+    created = _text(fields, "CreateTime")
+    if event == "subscribe":
+        return f"evt:{user}:{created}"
+    if event != "enter_agent" or welcome_hours <= 0:
+        return None
+    if not created.isdigit():
+        raise MalformedPayload("enter_agent without CreateTime")
+    window = (int(created) + _CHINA_OFFSET) // (welcome_hours * 3600)
+    return f"welcome:{user}:{welcome_hours}h:{window}"
 
 
 def _private(user: str, message_id: str, text: str) -> Incoming:
@@ -96,7 +115,7 @@ def parse_aibot_json(plaintext: str) -> AibotMessage | None:
         raise MalformedPayload("not an object")
     content = _aibot_text(data)
     if content is None:
-        return None  # events (enter_chat, card clicks), stream refreshes, images, voice …
+        return None  # events (enter_chat, card clicks), stream refreshes, pictures, files …
     msgid = data.get("msgid")
     sender = data.get("from")
     user = sender.get("userid") if isinstance(sender, dict) else None
@@ -117,6 +136,7 @@ def parse_aibot_json(plaintext: str) -> AibotMessage | None:
         text=strip_mention(content),
         is_group=is_group,
         addressed=True,  # the AI bot only hears @-mentions (groups) or its own direct chats
+        attachments=_aibot_images(data),
     )
     return AibotMessage(f"aibot:{msgid}", incoming, url)
 
@@ -129,6 +149,12 @@ def _aibot_text(data: dict) -> str | None:
         content = text.get("content") if isinstance(text, dict) else None
         if not isinstance(content, str):
             raise MalformedPayload("text message without content")
+        return content
+    if msg_type == "voice":  # transcribed by WeCom
+        voice = data.get("voice")
+        content = voice.get("content") if isinstance(voice, dict) else None
+        if not isinstance(content, str):
+            raise MalformedPayload("voice message without content")
         return content
     if msg_type == "mixed":
         mixed = data.get("mixed")
@@ -144,6 +170,19 @@ def _aibot_text(data: dict) -> str | None:
         ]
         return " ".join(p for p in parts if isinstance(p, str)) if parts else None
     return None
+
+
+def _aibot_images(data: dict) -> tuple[Attachment, ...]:
+    """The pictures of a `mixed` message, by their download URL."""
+    mixed = data.get("mixed") if data.get("msgtype") == "mixed" else None
+    items = mixed.get("msg_item") if isinstance(mixed, dict) else None
+    images = []
+    for item in items if isinstance(items, list) else ():
+        image = item.get("image") if isinstance(item, dict) else None
+        url = image.get("url") if isinstance(image, dict) else None
+        if isinstance(url, str) and url:
+            images.append(Attachment("image", url))
+    return tuple(images)
 
 
 def strip_mention(content: str) -> str:

@@ -1,8 +1,10 @@
 """The whole bot as deployed, for payloads recorded from the platforms: the real Flask app,
 engine, runtime (SQLite) and poller, the fake tracking API, and fake platform APIs.
 
-`Stack.telegram(update)` posts an update to the webhook with the real secret header;
-`Stack.work()` runs what the worker and sender threads would (inbox, then outbox), and
+`Stack.telegram(update)` posts an update to the webhook with the real secret header,
+`Stack.wecom_app(xml)` / `Stack.wecom_aibot(payload)` encrypt and sign like WeCom (Tencent's
+sample corp and keys), `Stack.feishu(payload)` like Feishu (encrypted, signed); `Stack.work()`
+runs what the worker and sender threads would (inbox, then outbox), and
 `Stack.poll()` one subscription round plus its pushes.
 """
 
@@ -18,11 +20,17 @@ from adapters.assembly import Application, build_application
 from adapters.telegram.inbound import SECRET_HEADER, WEBHOOK_PATH
 from bot.clock import FakeClock
 from bot.runtime.schema import inbox
+from bot.settings import Settings
 from tests.fakes.upstream_server import FakeUpstream
+from tests.feishu.conftest import make_settings as feishu_settings
+from tests.feishu.support import FakeFeishu, signed_request
 from tests.telegram.fake_bot_api import TOKEN, FakeBotApi
+from tests.wecom.conftest import make_settings as wecom_settings
+from tests.wecom.support import FakeWeCom, aibot_request, app_request
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 TELEGRAM_SECRET = "recorded-secret-token"
+FEISHU_KEY = "test key"  # the Encrypt Key feishu_settings() configures
 #: The bot as the recorded Telegram payloads know it (getMe).
 TELEGRAM_ME = {"id": 5000000001, "is_bot": True, "first_name": "Kuaidi", "username": "kuaidi_bot"}
 
@@ -35,9 +43,26 @@ def recorded(platform: str, name: str) -> Any:
 class Stack:
     """One bot process over a temporary SQLite file, with its fakes (see module docstring)."""
 
-    def __init__(self, tmp_path: Path, upstream: FakeUpstream, telegram: FakeBotApi, **extra):
+    def __init__(
+        self,
+        tmp_path: Path,
+        upstream: FakeUpstream,
+        telegram: FakeBotApi,
+        wecom: FakeWeCom,
+        feishu: FakeFeishu,
+        **extra,
+    ):
         self.upstream = upstream
-        self.telegram_api = telegram
+        self.telegram_api, self.wecom_api, self.feishu_api = telegram, wecom, feishu
+        self.wecom_vectors = json.loads((DATA / "vectors/wecom.json").read_text("utf-8"))
+        platforms = {
+            **wecom_settings(self.wecom_vectors, api_base=wecom.base).model_dump(
+                include={name for name in Settings.model_fields if name.startswith("wecom_")}
+            ),
+            **feishu_settings(feishu.base).model_dump(
+                include={name for name in Settings.model_fields if name.startswith("feishu_")}
+            ),
+        }
         settings = upstream.settings(
             data_dir=tmp_path,
             database_url=None,
@@ -49,7 +74,7 @@ class Stack:
             telegram_webhook_secret=TELEGRAM_SECRET,
             telegram_webhook_url="https://bot.example.com/telegram/webhook",
             telegram_api_base=telegram.base,
-            **extra,
+            **{**platforms, **extra},
         )
         # A fake clock: sends a platform's rate limit defers are made due by moving it on.
         self.clock = FakeClock()
@@ -57,6 +82,23 @@ class Stack:
             settings, clock=self.clock, worker_threads=0, sender_threads=0
         )
         self.client = self.app.flask.test_client()
+        feishu_adapter = next(a for a in self.app.adapters if a.name == "feishu")
+        assert feishu_adapter.identity.wait(5), "Feishu bot info was not fetched"
+
+    def wecom_app(self, plaintext: str) -> int:
+        """POST a self-built app callback carrying `plaintext` (encrypted, signed)."""
+        query, body = app_request(self.wecom_vectors, plaintext)
+        return self.client.post("/wecom/callback", query_string=query, data=body).status_code
+
+    def wecom_aibot(self, payload: dict) -> int:
+        """POST an AI-bot callback carrying `payload` (encrypted, signed)."""
+        query, body = aibot_request(self.wecom_vectors, payload)
+        return self.client.post("/wecom/aibot", query_string=query, json=body).status_code
+
+    def feishu(self, payload: dict, path: str = "/feishu/events"):
+        """POST a Feishu event (encrypted with the Encrypt Key, signed); the response."""
+        body, headers = signed_request(payload, FEISHU_KEY)
+        return self.client.post(path, data=body, headers=headers)
 
     def telegram(self, update: dict) -> int:
         """POST one update to the Telegram webhook; the HTTP status."""

@@ -91,13 +91,51 @@ def test_vector_c_message_is_accepted_once(client, vectors, inbox):
     assert message.is_group is False and message.addressed is True
 
 
-@pytest.mark.parametrize("event", ["enter_agent", "subscribe"])
-def test_welcome_events_become_start(client, vectors, inbox, event):
+@pytest.mark.parametrize(
+    ("event", "expected_id"),
+    [
+        ("subscribe", "evt:lisi:1700000001"),
+        # 1700000001 is 2023-11-15 06:13 China time: China day 19676 since the epoch
+        ("enter_agent", "welcome:lisi:24h:19676"),
+    ],
+)
+def test_welcome_events_become_start(client, vectors, inbox, event, expected_id):
     query, body = app_request(vectors, event_xml(event))
     assert client.post("/wecom/callback", query_string=query, data=body).status_code == 200
     [(delivery_id, message)] = inbox.accepted
-    assert delivery_id == "evt:lisi:1700000001"
+    assert delivery_id == expected_id
     assert (message.text, message.chat_id, message.is_group) == ("/start", "lisi", False)
+
+
+def test_opening_the_app_welcomes_once_per_china_day_and_following_always(
+    client, vectors, inbox
+):
+    china_midnight = 1700064000  # 2023-11-16 00:00 China time
+    events = [
+        event_xml("enter_agent", created=str(china_midnight - 3600 * 17)),  # 07:00 the day before
+        event_xml("enter_agent", created=str(china_midnight - 60)),  # 23:59: same day
+        event_xml("subscribe", created=str(china_midnight - 30)),  # first follow: always
+        event_xml("enter_agent", created=str(china_midnight + 60)),  # 00:01: a new day
+        event_xml("enter_agent", user="wangwu", created=str(china_midnight + 90)),
+    ]
+    for plaintext in events:
+        query, body = app_request(vectors, plaintext)
+        assert client.post("/wecom/callback", query_string=query, data=body).status_code == 200
+
+    assert [(m.user_id, m.text) for m in inbox.messages] == [
+        ("lisi", "/start"),
+        ("lisi", "/start"),
+        ("lisi", "/start"),
+        ("wangwu", "/start"),
+    ]
+    assert inbox.calls == 5  # the repeat reached the inbox and was dropped there
+
+
+def test_welcome_hours_zero_never_welcomes_on_enter_agent():
+    from adapters.wecom.parse import parse_app_xml
+
+    assert parse_app_xml(event_xml("enter_agent"), "ww1436e0e65a779aee", 0) is None
+    assert parse_app_xml(event_xml("subscribe"), "ww1436e0e65a779aee", 0) is not None
 
 
 def test_other_messages_and_events_are_ignored(client, vectors, inbox):
