@@ -181,3 +181,24 @@ def test_refresh_presses_in_quick_succession_cost_one_call(chat, upstream):
         replies = chat.say("", action=f"refresh:{YT}", callback_id=f"cb{press}")
         assert replies[0].card.number == YT
     assert len(upstream.requests_for(YT)) == before + 1
+
+
+def test_an_edit_answers_only_the_numbers_it_added_and_respects_group_addressing(core):
+    from bot.models import Incoming
+
+    def say(text: str, **kw) -> list:
+        base = {"platform": "test", "chat_id": "g1", "user_id": "u1", "message_id": "7"}
+        return core.engine.handle(Incoming(text=text, **{**base, **kw}))
+
+    first = say("YT1234567890123", is_group=True, addressed=True)
+    unaddressed = say("YT1234567890123 YT1234567890124", is_group=True, addressed=False,
+                      edited=True)  # fmt: skip
+    addressed = say("YT1234567890123 YT1234567890124", is_group=True, addressed=True,
+                    edited=True)  # fmt: skip
+    again = say("YT1234567890123 YT1234567890124 谢谢", is_group=True, addressed=True,
+                edited=True)  # fmt: skip
+
+    assert [r.card.number for r in first] == ["YT1234567890123"]
+    assert unaddressed == []  # an un-mentioned edit in a group is not for the bot
+    assert [r.card.number for r in addressed] == ["YT1234567890124"]
+    assert again == []  # nothing new in it

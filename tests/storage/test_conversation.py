@@ -60,3 +60,19 @@ def test_schema_version_recorded_and_future_refused(db_url):
     db.dispose()
     with pytest.raises(SchemaTooNew):
         open_database(db_url)
+
+
+def test_numbers_seen_merge_per_message_and_expire_after_two_days(store, clock):
+    store.add_numbers_seen("tg", "c1", "m1", ["YT1"])
+    store.add_numbers_seen("tg", "c1", "m1", ["YT2", "YT1"])
+    store.add_numbers_seen("tg", "c2", "m1", ["ZT9"])
+
+    assert store.numbers_seen("tg", "c1", "m1") == {"YT1", "YT2"}
+    assert store.numbers_seen("tg", "c1", "m2") == set()
+    clock.advance(days=2, seconds=1)
+    assert store.numbers_seen("tg", "c1", "m1") == set()
+    store.add_numbers_seen("tg", "c3", "m1", ["YT3"])  # writing sweeps the expired rows
+    with store.db.engine.connect() as conn:
+        from bot.storage.schema import seen_numbers
+
+        assert [r.chat_id for r in conn.execute(select(seen_numbers))] == ["c3"]

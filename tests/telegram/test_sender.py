@@ -194,6 +194,29 @@ def test_retried_split_reply_does_not_repeat_sent_chunks(adapter, fake_api):
     assert second_try.message_id == str(1000 + len(delivered))  # the fake's id for the last
 
 
+def test_every_chunk_of_a_long_reply_goes_to_the_topic(adapter, fake_api):
+    reply = Reply(card=card(events=300), buttons=(Button("🔄", "refresh:SF1"),), reply_to="42")
+    topic = Target("telegram", "-1001987654321", "11111", is_group=True, thread_id="3000")
+
+    result = adapter.sender().send(topic, reply, "row-topic")
+
+    sends = fake_api.of("sendMessage")
+    assert result.ok and len(sends) == len(render_messages(reply)) >= 3
+    assert [c.params["message_thread_id"] for c in sends] == ["3000"] * len(sends)
+
+
+def test_an_edit_that_falls_back_to_a_new_message_lands_in_the_topic(adapter, fake_api):
+    fake_api.fail_next("editMessageText", 400, "Bad Request: message to edit not found")
+    topic = Target("telegram", "-1001987654321", "11111", is_group=True, thread_id="3000")
+
+    adapter.sender().send(topic, Reply(text="已刷新", edit_of="77"), "row-edit")
+
+    [edit] = fake_api.of("editMessageText")
+    [sent] = fake_api.of("sendMessage")
+    assert "message_thread_id" not in edit.params  # an edit stays where the message is
+    assert sent.params["message_thread_id"] == "3000"
+
+
 def _send_with_failure_at(fake_api, sender, reply, chunk):
     """Send `reply` with the `chunk`-th sendMessage (1-based) answered by a 429."""
     original = fake_api.answer
