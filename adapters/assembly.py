@@ -1,7 +1,11 @@
-"""Assembles the whole bot from settings: core, subscriptions, runtime, adapters, web app.
+"""The composition root: builds the core, the runtime and the adapters from settings.
 
-`kuaidi-bot run`, `worker`, `console`, `poll` and the gunicorn entry (`adapters.wsgi`) all
-build through here, so every process is wired the same way.
+Every entry point builds through here — `kuaidi-bot run` (`adapters.serve`), `worker`,
+`console`, `poll`, `check`, the gunicorn entry (`adapters.wsgi`) and the tests — so every
+process is wired the same way. Nothing below this module builds its collaborators: each
+layer's classes take theirs as arguments. Each layer's table module adds its tables to the
+storage layer's metadata when imported (the imports below), so `open_database` creates them
+all without the storage layer knowing the layers above it.
 """
 
 from __future__ import annotations
@@ -9,28 +13,126 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 from flask import Flask
 
+import bot.runtime.schema  # noqa: F401 - registers the inbox, outbox and token tables
+import bot.subscriptions.schema  # noqa: F401 - registers the subscription tables
 from adapters.base import PlatformAdapter
 from adapters.web import create_app
-from bot.assembly import Core, build_core
+from bot.carriers import Registry, default_registry, load_registry
 from bot.clock import Clock
+from bot.dialogue import TrackingDialogue
+from bot.engine import Engine
+from bot.engine_commands import CommandHandlers
+from bot.lookup import Lookup
 from bot.models import Incoming, Reply
 from bot.render import render_text
 from bot.runtime.ports import Sender
-from bot.runtime.runtime import Runtime
+from bot.runtime.runtime import Runtime, run_worker_forever
 from bot.runtime.shared import SharedState
 from bot.settings import Settings
+from bot.storage import Database, open_database
+from bot.storage.conversation import ConversationStore
 from bot.subscriptions import (
+    Health,
     Poller,
+    PushQueue,
+    QuietHours,
     SubscriptionService,
-    build_poller,
+    SubscriptionStore,
     start_poller_thread,
 )
-from bot.upstream import ConfigurationError, UpstreamError
+from bot.upstream import ConfigurationError, TrackingProvider, UpstreamError, build_provider
 
 log = logging.getLogger(__name__)
+
+
+@dataclass
+class Core:
+    """Everything the conversation needs, wired together."""
+
+    settings: Settings
+    clock: Clock
+    db: Database
+    registry: Registry
+    provider: TrackingProvider
+    store: ConversationStore
+    lookup: Lookup
+    subscriptions: SubscriptionService | None
+    engine: Engine
+
+    def close(self) -> None:
+        """Release connections."""
+        self.db.dispose()
+
+
+def build_core(
+    settings: Settings, clock: Clock | None = None, *, subscriptions: bool = True
+) -> Core:
+    """Open the database and wire the engine (without the subscription commands when
+    `subscriptions` is false)."""
+    clock = clock or Clock()
+    # Every worker, sender and poller thread may hold a connection at once; keep headroom so
+    # none waits on the pool.
+    threads = settings.worker_threads + settings.sender_threads
+    db = open_database(settings.db_url, pool_size=threads + 4, max_overflow=10)
+    registry = load_carriers(settings)
+
+    def carrier_name(code: str) -> str:
+        carrier = registry.get(code)
+        return carrier.name if carrier else code
+
+    provider = build_provider(settings, carrier_name=carrier_name, clock=clock)
+    store = ConversationStore(db, clock)
+    lookup = Lookup(provider, registry, store, identify=bool(settings.kuaidi_identify_path))
+    service = None
+    if subscriptions:
+        service = SubscriptionService(
+            SubscriptionStore(db, clock),
+            lookup,
+            store,
+            Health(db, clock),
+            max_subscriptions=settings.kuaidi_max_subscriptions,
+            daily_budget=settings.kuaidi_daily_budget,
+        )
+    dialogue = TrackingDialogue(lookup, store, service)
+    commands = CommandHandlers(dialogue, registry, store, service, admin_ids(settings))
+    engine = Engine(dialogue, commands, store)
+    return Core(settings, clock, db, registry, provider, store, lookup, service, engine)
+
+
+def build_poller(settings: Settings, core: Core, outbox) -> Poller:
+    """The subscription poller over `outbox` (the runtime's `DurableOutbox`)."""
+    quiet = QuietHours.parse(settings.kuaidi_quiet_hours)
+    pushes = PushQueue(
+        core.db, core.clock, outbox, core.lookup, window=settings.kuaidi_push_window, quiet=quiet
+    )
+    return Poller(
+        core.db,
+        core.clock,
+        core.provider,
+        pushes,
+        min_interval=settings.kuaidi_poll_min_interval,
+        daily_budget=settings.kuaidi_daily_budget,
+    )
+
+
+def carriers_override_path(settings: Settings) -> Path:
+    """Where `kuaidi-bot carriers sync` writes the refreshed carrier list."""
+    return settings.data_dir / "carriers-override.json"
+
+
+def load_carriers(settings: Settings) -> Registry:
+    """The shipped registry, refreshed by a synced override file when one exists."""
+    override = carriers_override_path(settings)
+    return load_registry(override) if override.exists() else default_registry()
+
+
+def admin_ids(settings: Settings) -> frozenset[str]:
+    """`ADMIN_USERS` as a set of `platform:user` strings."""
+    return frozenset(a.strip() for a in settings.admin_users.split(",") if a.strip())
 
 
 @dataclass
@@ -49,6 +151,18 @@ class Application:
     def start(self, *, intake: bool = True, poller: bool | None = None) -> None:
         """Start worker and sender threads, platform intakes and (if enabled) the poller."""
         self.runtime.start()
+        self._start_beside_runtime(intake, poller)
+
+    def run_worker(self, *, intake: bool = False) -> None:
+        """The body of `kuaidi-bot worker`: intakes (if asked), the poller (if enabled) and
+        the runtime's threads until SIGTERM/SIGINT; then stop everything."""
+        self._start_beside_runtime(intake, None)
+        try:
+            run_worker_forever(self.runtime, self.stop_event)
+        finally:
+            self.stop()
+
+    def _start_beside_runtime(self, intake: bool, poller: bool | None) -> None:
         if intake:
             for adapter in self.adapters:
                 adapter.start_intake(self.runtime.inbox)
@@ -92,7 +206,7 @@ def build_application(
     adapters: list[PlatformAdapter] | None = None,
 ) -> Application:
     """Wire everything. Web-only processes pass `worker_threads=0, sender_threads=0`."""
-    core = build_core(settings, clock, subscriptions=True)
+    core = build_core(settings, clock)
     subscriptions = core.subscriptions
     assert subscriptions is not None
     shared = SharedState.create(core.db, core.clock, settings.redis_url)

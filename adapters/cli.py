@@ -106,22 +106,11 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
     """A worker process: inbox, outbox, the poller (unless KUAIDI_POLLER=0)."""
     from adapters.assembly import build_application, check_upstream
-    from bot.runtime.runtime import run_worker_forever
 
     app = build_application(settings)
     if not check_upstream(app.core):
         return 2
-    if args.intake:
-        for adapter in app.adapters:
-            adapter.start_intake(app.runtime.inbox)
-    if settings.kuaidi_poller:
-        from bot.subscriptions import start_poller_thread
-
-        start_poller_thread(app.poller, app.stop_event)
-    try:
-        run_worker_forever(app.runtime, app.stop_event)
-    finally:
-        app.stop()
+    app.run_worker(intake=args.intake)
     return 0
 
 
@@ -161,7 +150,7 @@ def cmd_detect(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_carriers_sync(settings: Settings, args: argparse.Namespace) -> int:
     """Page through the upstream carrier list and save it over the shipped registry."""
-    from bot.assembly import carriers_override_path
+    from adapters.assembly import carriers_override_path
     from bot.carriers.sync import sync_registry
     from bot.upstream import NotConfigured, UpstreamError, build_provider
 

@@ -26,7 +26,7 @@ MAX_TEXT = 20_000
 
 
 class Engine:
-    """Turns an `Incoming` into replies. Collaborators are passed in (see `bot.assembly`)."""
+    """Turns an `Incoming` into replies. Collaborators are passed in (see `adapters.assembly`)."""
 
     def __init__(
         self, dialogue: TrackingDialogue, commands: CommandHandlers, store: ConversationStore

@@ -82,15 +82,12 @@ class Database:
         self.engine.dispose()
 
 
-def _load_table_modules() -> None:
-    """Import the rooms that add tables to the shared metadata, so create_all sees them."""
-    import bot.runtime.schema  # noqa: F401
-    import bot.subscriptions.schema  # noqa: F401
-
-
 def open_database(url: str, **engine_kwargs) -> Database:
-    """Connect, create missing tables and record or check the schema version."""
-    _load_table_modules()
+    """Connect, create missing tables and record or check the schema version.
+
+    The tables are those on `bot.storage.schema.metadata`: the core's, and those of every
+    layer imported so far (each layer's table module adds its own; the composition root
+    imports them all before it opens the database)."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         engine = _sqlite_engine(url, parsed.database, **engine_kwargs)

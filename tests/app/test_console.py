@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import io
 
+from adapters.assembly import build_core
 from adapters.console import ConsoleSender, run_console
-from bot.assembly import build_core
 from bot.models import Reply, Target
 from bot.settings import Settings
 
 
 def console_session(tmp_path, lines: list[str], **settings) -> str:
     values = {"data_dir": tmp_path, "kuaidi_appcode": None, "redis_url": None, **settings}
-    core = build_core(Settings(_env_file=None, **values))
+    core = build_core(Settings(_env_file=None, **values), subscriptions=False)
     output = io.StringIO()
     try:
         run_console(

@@ -60,10 +60,3 @@ def test_source_files_stay_small():
     }
     assert too_long == {}
 
-
-def test_the_dialogue_never_reaches_back_into_the_engine():
-    """The engine routes to the dialogue and hands it to the commands; never the reverse."""
-    routers = {"bot.engine", "bot.engine_commands"}
-    for path in (ROOT / "bot" / "dialogue").rglob("*.py"):
-        back = {m for m in imported_modules(path) if m in routers}
-        assert not back, f"{path.relative_to(ROOT)} imports {sorted(back)}"

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from bot.assembly import build_core
+from adapters.assembly import build_core
 from bot.models import Incoming, Reply
 from bot.render import render_text
 from tests.fakes.upstream_server import FakeUpstream, RecordedRequest
@@ -73,7 +73,7 @@ def upstream():
 @pytest.fixture
 def core(upstream, db_url, clock, tmp_path):
     settings = upstream.settings(database_url=db_url, data_dir=tmp_path, kuaidi_retries=1)
-    core = build_core(settings, clock=clock)
+    core = build_core(settings, clock=clock, subscriptions=False)
     yield core
     core.close()
 

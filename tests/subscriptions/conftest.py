@@ -12,11 +12,9 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from bot.assembly import build_core
+from adapters.assembly import build_application
 from bot.models import Reply, Target
 from bot.runtime.ports import RateLimit, SendLimits, SendResult
-from bot.runtime.runtime import Runtime
-from bot.subscriptions import build_poller
 from tests.engine.conftest import Chat
 from tests.fakes.upstream_server import FakeUpstream
 
@@ -61,19 +59,19 @@ class World:
         self.settings = settings
         self.clock = clock
         self.sender = sender
-        self.core = build_core(settings, clock=clock, subscriptions=True)
-        self.service = self.core.subscriptions
-        self.engine = self.core.engine
-        self.runtime = Runtime(
-            self.core.db,
-            self.engine.handle,
-            {"test": sender},
-            clock,
+        self.app = build_application(
+            settings,
+            clock=clock,
             worker_threads=0,
             sender_threads=0,
-            on_unreachable=self.service.on_unreachable,
+            extra_senders={"test": sender},
+            adapters=[],
         )
-        self.poller = build_poller(settings, self.core, self.runtime.outbox)
+        self.core = self.app.core
+        self.service = self.core.subscriptions
+        self.engine = self.core.engine
+        self.runtime = self.app.runtime
+        self.poller = self.app.poller
 
     def chat(self, chat_id: str = "c1", user_id: str = "u1", **kw) -> Chat:
         return Chat(self.engine, chat_id=chat_id, user_id=user_id, **kw)
@@ -100,7 +98,7 @@ class World:
         return World(self.settings, self.clock, self.sender)
 
     def close(self) -> None:
-        self.core.close()
+        self.app.stop()
 
 
 @pytest.fixture

@@ -8,10 +8,9 @@ from collections import Counter
 
 import pytest
 
-from bot.assembly import build_core
+from adapters.assembly import build_core, build_poller
 from bot.runtime.metrics import Metrics
 from bot.runtime.outbox import DurableOutbox
-from bot.subscriptions import build_poller
 from tests.subscriptions.conftest import RecordingSender, World
 from tests.subscriptions.test_lifecycle import OUT, PICKUP, timeline
 
