@@ -50,6 +50,7 @@ class ClaimPool:
         poll_interval: float,
         wakeup: threading.Event,
         gather_seconds: float = GATHER_SECONDS,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.name = name
         self._claim, self._work, self._renew = claim, work, renew
@@ -58,6 +59,7 @@ class ClaimPool:
         self.poll_interval = poll_interval
         self.wakeup = wakeup
         self.gather_seconds = gather_seconds
+        self._monotonic = monotonic  # the runtime's clock: leases run on it
         self._stop = threading.Event()
         self._idle = threading.Semaphore(threads)
         self._running: dict[int, Any] = {}
@@ -127,7 +129,7 @@ class ClaimPool:
 
     def _renew_leases(self) -> None:
         """Every third of a lease, push the running rows' leases forward."""
-        now = time.monotonic()
+        now = self._monotonic()
         if now < self._next_renewal:
             return
         self._next_renewal = now + self.lease_seconds / 3

@@ -128,7 +128,11 @@ class Runtime:
         self._stop.clear()
         if self.worker_threads > 0:
             self._pool = WorkerPool(
-                self.worker, self.worker_threads, self.poll_interval, self._inbox_wakeup
+                self.worker,
+                self.worker_threads,
+                self.poll_interval,
+                self._inbox_wakeup,
+                self.clock.monotonic,
             )
             self._pool.start()
         if self.sender_threads > 0:
@@ -173,6 +177,7 @@ class Runtime:
             lease_seconds=lease,
             poll_interval=self.poll_interval,
             wakeup=self.outbox.wakeup,
+            monotonic=self.clock.monotonic,
         )
 
     def _housekeeping_loop(self) -> None:

@@ -87,7 +87,12 @@ class WorkerPool(ClaimPool):
     """A dispatcher thread feeding `threads` handler threads with claimed inbox rows."""
 
     def __init__(
-        self, worker: InboxWorker, threads: int, poll_interval: float, wakeup: threading.Event
+        self,
+        worker: InboxWorker,
+        threads: int,
+        poll_interval: float,
+        wakeup: threading.Event,
+        monotonic: Callable[[], float],
     ) -> None:
         lease = worker.lease_seconds
         super().__init__(
@@ -99,5 +104,6 @@ class WorkerPool(ClaimPool):
             lease_seconds=lease,
             poll_interval=poll_interval,
             wakeup=wakeup,
+            monotonic=monotonic,
         )
         self.worker = worker

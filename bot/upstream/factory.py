@@ -36,8 +36,13 @@ def build_provider(
     if settings.demo:
         inner = DemoProvider(carrier_name, clock)
     else:
-        limiter = TokenBucket(settings.kuaidi_rate_limit)
-        inner = ApiClient(settings, carrier_name=carrier_name, rate_limiter=limiter)
+        # The clock paces the limiter and the retries (a fake one in tests: no real sleeps).
+        limiter = TokenBucket(
+            settings.kuaidi_rate_limit, monotonic=clock.monotonic, sleep=clock.sleep
+        )
+        inner = ApiClient(
+            settings, carrier_name=carrier_name, rate_limiter=limiter, sleep=clock.sleep
+        )
     return CachedProvider(inner, build_cache(settings, demo=settings.demo))
 
 
