@@ -46,9 +46,9 @@ sys.path.insert(0, str(ROOT))
 
 import httpx  # noqa: E402
 
-from adapters.testing import signed_headers  # noqa: E402
 from bench import gateway_roles as roles  # noqa: E402
 from bench.cpu import CpuMeter  # noqa: E402
+from tests.fakes.testing_platform import signed_headers  # noqa: E402
 
 PLATFORM_TIMEOUT = 3.0  # Feishu's deadline; the load generator re-delivers after it
 GUNICORN_THREADS = int(os.environ.get("BENCH_GUNICORN_THREADS", "8"))  # the Procfile's 2 × 8

@@ -20,8 +20,8 @@ import sys
 from dataclasses import asdict
 from http.server import ThreadingHTTPServer
 
-from adapters.testing import FakePlatformAPI, TestingAdapter, TestingSender
 from bot.models import Reply, target_of
+from tests.fakes.testing_platform import FakePlatformAPI, TestingAdapter, TestingSender
 
 SECRET = "bench-secret"
 UPSTREAM_LATENCY = 1.5

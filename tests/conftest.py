@@ -1,4 +1,5 @@
-"""Shared fixtures: databases on both backends, Redis, clocks, and the service policy.
+"""Shared fixtures: the network guard, databases on both backends, Redis, clocks, and the
+service policy.
 
 PostgreSQL and Redis tests skip with a visible reason when those servers are absent, unless
 KUAIDI_REQUIRE_SERVICES=1 (CI), where their absence is a failure.
@@ -16,10 +17,8 @@ from sqlalchemy import create_engine, text
 
 from bot.clock import FakeClock
 from bot.storage import Database, open_database
-
-PG_URL = os.environ.get("DATABASE_TEST_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-REDIS_URL = os.environ.get("REDIS_TEST_URL", "redis://127.0.0.1:6379/0")
-REQUIRE_SERVICES = os.environ.get("KUAIDI_REQUIRE_SERVICES") == "1"
+from tests.support.network import NetworkGuard, guarded
+from tests.support.services import PG_URL, REDIS_URL, REQUIRE_SERVICES, service_unavailable
 
 # CI runs the property tests on a fixed seed, so a run's verdict does not depend on luck; on
 # a developer's machine they explore new examples each time (and keep failures in
@@ -29,12 +28,13 @@ if REQUIRE_SERVICES or os.environ.get("CI"):
     hypothesis_settings.load_profile("ci")
 
 
-def service_unavailable(name: str, error: Exception) -> None:
-    """Skip (on a user's machine) or fail (in CI) when a test service is not reachable."""
-    message = f"{name} not reachable ({type(error).__name__}: {error})"
-    if REQUIRE_SERVICES:
-        pytest.fail(message + "; KUAIDI_REQUIRE_SERVICES=1 requires it", pytrace=False)
-    pytest.skip(message)
+@pytest.fixture(autouse=True)
+def network_guard() -> Iterator[NetworkGuard]:
+    """Fail any test that tries to connect beyond loopback (see `tests.support.network`)."""
+    with guarded(NetworkGuard()) as guard:
+        yield guard
+    if guard.refused:
+        pytest.fail(f"the test tried to reach the network: {guard.refused}", pytrace=False)
 
 
 @pytest.fixture

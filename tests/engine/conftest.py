@@ -1,4 +1,4 @@
-"""A fake adapter for engine tests: a chat that sends `Incoming`s and keeps the replies.
+"""Fixtures for engine tests: a chat (`tests.support.chat`) talking to the real engine.
 
 The engine runs for real on real SQLite (or PostgreSQL), with the real `ApiClient` talking
 HTTP to the fake upstream server on 127.0.0.1.
@@ -6,61 +6,11 @@ HTTP to the fake upstream server on 127.0.0.1.
 
 from __future__ import annotations
 
-import itertools
-from dataclasses import dataclass, field
-
 import pytest
 
 from adapters.assembly import build_core
-from bot.models import Incoming, Reply
-from bot.render import render_text
-from tests.fakes.upstream_server import FakeUpstream, RecordedRequest
-
-SF = "SF1524097970481"
-YT = "YT1234567890123"
-
-
-def sf_needs_tail(request: RecordedRequest):
-    """Like the real service: an SF query without `tel` is refused (666)."""
-    from tests.fakes.upstream_server import FakeResponse, track_body
-
-    if request.query.get("tel"):
-        body = track_body(
-            request.number, 2, [("2026-01-01 08:00:00", "【深圳】已揽收")], "顺丰速运"
-        )
-        return FakeResponse(200, body, {}, 0.0)
-    msg = "顺丰快递查询需要提供收件人或寄件人手机尾号【tel字段】"
-    return FakeResponse(666, {"ok": 0, "msg": msg, "status": 0, "data": []}, {}, 0.0)
-
-
-@dataclass
-class Chat:
-    """One user in one chat; `say` runs the engine and returns the replies."""
-
-    engine: object
-    platform: str = "test"
-    chat_id: str = "c1"
-    user_id: str = "u1"
-    is_group: bool = False
-    language: str = "zh"
-    counter: itertools.count = field(default_factory=lambda: itertools.count(1))
-
-    def say(self, text: str, *, addressed: bool | None = None, **extra) -> list[Reply]:
-        message = Incoming(
-            platform=self.platform,
-            chat_id=self.chat_id,
-            user_id=self.user_id,
-            message_id=str(next(self.counter)),
-            text=text,
-            is_group=self.is_group,
-            addressed=(not self.is_group) if addressed is None else addressed,
-            language=self.language,
-            **extra,
-        )
-        return self.engine.handle(message)
-
-    def say_text(self, text: str, **kw) -> str:
-        return "\n---\n".join(render_text(r) for r in self.say(text, **kw))
+from tests.fakes.upstream_server import FakeUpstream
+from tests.support.chat import SF, Chat, sf_needs_tail
 
 
 @pytest.fixture

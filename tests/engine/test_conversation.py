@@ -3,7 +3,7 @@ group gating, caps, commands and bad input."""
 
 from __future__ import annotations
 
-from tests.engine.conftest import SF, YT, Chat
+from tests.support.chat import SF, YT, Chat
 
 
 def test_two_numbers_sf_asks_tail_then_answers(chat, upstream):
@@ -57,7 +57,7 @@ def test_wrong_tail_asks_again(chat, upstream):
     replies = chat.say("0000")
     assert "0000" in replies[-1].text and replies[-1].card is None
     # still pending: the next tail is tried
-    upstream.set_handler(SF, __import__("tests.engine.conftest").engine.conftest.sf_needs_tail)
+    upstream.set_handler(SF, __import__("tests.support.chat").support.chat.sf_needs_tail)
     replies = chat.say("1234")
     assert replies[0].card.number == SF
 
@@ -110,7 +110,7 @@ def test_upstream_errors_become_sentences(chat, upstream):
 
 
 def test_phone_required_for_other_carrier_prompts(chat, upstream):
-    from tests.engine.conftest import sf_needs_tail
+    from tests.support.chat import sf_needs_tail
 
     upstream.set_handler(YT, sf_needs_tail)
     replies = chat.say(YT)

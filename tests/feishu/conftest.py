@@ -8,8 +8,7 @@ import pytest
 from flask import Flask
 
 from adapters.feishu import FeishuAdapter, build_adapter
-from bot.settings import Settings
-from tests.feishu.support import FakeFeishu, MemoryTokenCache, RecordingInbox
+from tests.feishu.support import FakeFeishu, MemoryTokenCache, RecordingInbox, make_settings
 
 
 @pytest.fixture
@@ -28,20 +27,6 @@ def tokens() -> MemoryTokenCache:
 @pytest.fixture
 def inbox() -> RecordingInbox:
     return RecordingInbox()
-
-
-def make_settings(api_base: str, **overrides) -> Settings:
-    """Settings for the vector's app, reading no `.env` file."""
-    values = {
-        "feishu_app_id": "cli_test",
-        "feishu_app_secret": "app-secret",
-        "feishu_verification_token": "test-verification-token",
-        "feishu_encrypt_key": "test key",
-        "feishu_mode": "webhook",
-        "feishu_api_base": api_base,
-        **overrides,
-    }
-    return Settings(_env_file=None, **values)
 
 
 @pytest.fixture

@@ -17,6 +17,7 @@ from cryptography.hazmat.primitives import padding
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 from adapters.feishu.crypto import signature
+from bot.settings import Settings
 from tests.fakes.platform import MemoryTokenCache, RecordingInbox  # noqa: F401
 
 VECTOR_PATH = Path(__file__).resolve().parents[1] / "data/vectors/feishu.json"
@@ -182,3 +183,17 @@ def card_action_event(
             "context": {"open_message_id": "om_card1", "open_chat_id": "oc_chat1"},
         },
     }
+
+
+def make_settings(api_base: str, **overrides) -> Settings:
+    """Settings for the vector's app, reading no `.env` file."""
+    values = {
+        "feishu_app_id": "cli_test",
+        "feishu_app_secret": "app-secret",
+        "feishu_verification_token": "test-verification-token",
+        "feishu_encrypt_key": "test key",
+        "feishu_mode": "webhook",
+        "feishu_api_base": api_base,
+        **overrides,
+    }
+    return Settings(_env_file=None, **values)

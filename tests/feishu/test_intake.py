@@ -13,8 +13,7 @@ from lark_oapi.api.im.v1 import P2ImMessageReceiveV1
 from adapters.feishu import build_adapter
 from adapters.feishu.intake import event_to_dict
 from adapters.feishu.parse import parse_envelope
-from tests.feishu.conftest import make_settings
-from tests.feishu.support import VECTORS, RecordingInbox, card_action_event
+from tests.feishu.support import VECTORS, RecordingInbox, card_action_event, make_settings
 
 PLAINTEXT = VECTORS["event"]["plaintext"]
 

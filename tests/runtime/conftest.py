@@ -6,9 +6,9 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from adapters.testing import FakePlatformAPI, TestingSender
-from bot.models import Incoming, Reply
 from bot.runtime.runtime import Runtime
+from tests.fakes.testing_platform import FakePlatformAPI, TestingSender
+from tests.support.runtime import echo
 
 
 @pytest.fixture
@@ -18,16 +18,6 @@ def platform_api() -> Iterator[FakePlatformAPI]:
     api.start()
     yield api
     api.stop()
-
-
-def echo(message: Incoming) -> list[Reply]:
-    """A handler answering every message with one reply."""
-    return [Reply(text=f"echo {message.text}")]
-
-
-def make_message(n: int | str, chat: str = "c1", text: str | None = None) -> Incoming:
-    """An incoming message of the testing platform."""
-    return Incoming("testing", chat, "u1", f"m{n}", text if text is not None else f"t{n}")
 
 
 @pytest.fixture

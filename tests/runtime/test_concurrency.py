@@ -9,7 +9,7 @@ from collections import Counter
 from bot.clock import Clock
 from bot.models import Reply
 from bot.storage import open_database
-from tests.runtime.conftest import make_message
+from tests.support.runtime import make_message
 
 MESSAGES = 240
 

@@ -15,7 +15,7 @@ from bot.models import Reply, reply_from_dict
 from bot.runtime.leases import LeaseLost
 from bot.runtime.logs import ContextFilter
 from bot.runtime.schema import inbox, outbox
-from tests.runtime.conftest import make_message
+from tests.support.runtime import make_message
 
 
 def _rows(database, table):

@@ -12,12 +12,12 @@ import pytest
 from sqlalchemy import create_engine, select, text
 from sqlalchemy.exc import DBAPIError
 
-from adapters.testing import TestingSender
 from bot.runtime.runtime import Runtime
 from bot.runtime.schema import inbox, outbox
 from bot.storage import open_database
-from tests.conftest import PG_URL
-from tests.runtime.conftest import echo, make_message
+from tests.fakes.testing_platform import TestingSender
+from tests.support.runtime import echo, make_message
+from tests.support.services import PG_URL
 
 pytestmark = pytest.mark.postgres
 

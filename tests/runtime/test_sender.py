@@ -6,11 +6,11 @@ import time
 
 from sqlalchemy import select
 
-from adapters.testing import TestingSender
 from bot.models import Reply, Target
 from bot.runtime.ports import RateLimit, SendLimits
 from bot.runtime.schema import outbox
-from tests.runtime.conftest import make_message
+from tests.fakes.testing_platform import TestingSender
+from tests.support.runtime import make_message
 
 ALICE = Target("testing", "alice", "alice")
 BOB = Target("testing", "bob", "bob")

@@ -3,8 +3,8 @@ milestones only, rename/unsubscribe/list, blocked chats and the admin /status.""
 
 from __future__ import annotations
 
-from tests.subscriptions.conftest import ADMIN, YT, ZT
 from tests.subscriptions.test_lifecycle import HUB, OUT, PICKUP, SIGNED, STATION, timeline
+from tests.support.world import ADMIN, YT, ZT
 
 
 def test_group_subscription_belongs_to_group_and_mentions_subscriber(world, upstream):

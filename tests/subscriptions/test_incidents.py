@@ -4,8 +4,8 @@ the daily budget."""
 
 from __future__ import annotations
 
-from tests.subscriptions.conftest import YT
 from tests.subscriptions.test_lifecycle import HUB, OUT, PICKUP, timeline
+from tests.support.world import YT
 
 OTHER = "YT1234567890777"
 

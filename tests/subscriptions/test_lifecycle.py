@@ -4,7 +4,7 @@ same across a restart, with no lost or repeated push."""
 
 from __future__ import annotations
 
-from tests.subscriptions.conftest import YT
+from tests.support.world import YT
 
 PICKUP = ("2026-01-01 07:30:00", "【泉州市】【福建营销部】已揽收")
 HUB = ("2026-01-01 23:10:00", "【泉州市】快件离开【泉州中转部】已发往【杭州中转部】")

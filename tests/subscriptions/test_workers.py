@@ -11,8 +11,8 @@ import pytest
 from adapters.assembly import build_core, build_poller
 from bot.runtime.metrics import Metrics
 from bot.runtime.outbox import DurableOutbox
-from tests.subscriptions.conftest import RecordingSender, World
 from tests.subscriptions.test_lifecycle import OUT, PICKUP, timeline
+from tests.support.world import RecordingSender, World
 
 pytestmark = pytest.mark.postgres
 NUMBERS = [f"YT88800000{i:05d}" for i in range(30)]

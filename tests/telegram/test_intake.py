@@ -8,7 +8,7 @@ from flask import Flask
 
 from adapters.telegram.inbound import SECRET_HEADER, WEBHOOK_PATH
 from adapters.telegram.intake import LongPoller
-from tests.telegram.conftest import RecordingInbox
+from tests.fakes.platform import RecordingInbox
 from tests.telegram.updates import callback_update, text_update
 
 

@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import json
-import time
 from collections.abc import Iterator
 
 import pytest
 
-from adapters.testing import FakePlatformAPI, TestingAdapter, signed_headers
 from adapters.web import create_app
-from bot.models import Incoming, Reply
 from bot.runtime.runtime import Runtime
 from bot.settings import Settings
-
-SECRET = "test-webhook-secret"
+from tests.fakes.testing_platform import FakePlatformAPI, TestingAdapter
+from tests.support.web import SECRET, answer
 
 
 @pytest.fixture
@@ -32,11 +28,6 @@ def adapter(platform_api) -> Iterator[TestingAdapter]:
     adapter = TestingAdapter(SECRET, platform_api.url)
     yield adapter
     adapter.stop()
-
-
-def answer(message: Incoming) -> list[Reply]:
-    """The handler: one reply per message."""
-    return [Reply(text=f"re: {message.text}")]
 
 
 @pytest.fixture
@@ -64,14 +55,3 @@ def settings() -> Settings:
 def client(runtime, adapter, settings):
     """A Flask test client of the app."""
     return create_app(runtime, [adapter], settings, lambda: True).test_client()
-
-
-def update_body(update_id: str | int, text: str = "hello", chat: str = "c1") -> bytes:
-    """A webhook body of the testing platform."""
-    data = {"update_id": update_id, "chat_id": chat, "user_id": "u1", "text": text}
-    return json.dumps(data).encode()
-
-
-def signed(body: bytes, secret: str = SECRET, timestamp: int | None = None) -> dict[str, str]:
-    """Headers signing `body`."""
-    return signed_headers(secret, body, int(time.time()) if timestamp is None else timestamp)

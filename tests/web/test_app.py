@@ -13,7 +13,7 @@ from adapters.web import create_app
 from bot.runtime.runtime import Runtime
 from bot.runtime.schema import inbox
 from bot.storage.db import Database
-from tests.web.conftest import SECRET, answer, signed, update_body
+from tests.support.web import SECRET, answer, signed, update_body
 
 
 def _inbox_rows(database) -> int:

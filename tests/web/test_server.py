@@ -14,7 +14,7 @@ from adapters.web import create_app
 from bot.clock import Clock
 from bot.models import Reply
 from bot.runtime.runtime import Runtime
-from tests.web.conftest import signed, update_body
+from tests.support.web import signed, update_body
 
 
 @pytest.fixture

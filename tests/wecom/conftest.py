@@ -12,8 +12,7 @@ from flask import Flask
 from adapters.wecom import WeComAdapter
 from adapters.wecom.response_urls import MemoryResponseUrls
 from bot.clock import FakeClock
-from bot.settings import Settings
-from tests.wecom.support import SECRET, FakeWeCom, MemoryTokenCache, RecordingInbox
+from tests.wecom.support import FakeWeCom, MemoryTokenCache, RecordingInbox, make_settings
 
 VECTORS = Path(__file__).resolve().parents[1] / "data/vectors/wecom.json"
 
@@ -22,22 +21,6 @@ VECTORS = Path(__file__).resolve().parents[1] / "data/vectors/wecom.json"
 def vectors() -> dict:
     """The official WeCom sample vectors (A–E)."""
     return json.loads(VECTORS.read_text(encoding="utf-8"))
-
-
-def make_settings(vectors: dict, api_base: str = "http://127.0.0.1:9", **overrides) -> Settings:
-    """Settings for the sample corp (app and AI bot share the sample token/key), no `.env`."""
-    values = {
-        "wecom_corp_id": vectors["corp_id"],
-        "wecom_agent_id": "1000002",
-        "wecom_secret": SECRET,
-        "wecom_token": vectors["token"],
-        "wecom_encoding_aes_key": vectors["encoding_aes_key"],
-        "wecom_aibot_token": vectors["token"],
-        "wecom_aibot_encoding_aes_key": vectors["encoding_aes_key"],
-        "wecom_api_base": api_base,
-        **overrides,
-    }
-    return Settings(_env_file=None, **values)
 
 
 @pytest.fixture

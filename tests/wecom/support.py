@@ -20,6 +20,7 @@ from wechatpy.crypto import _get_signature
 from wechatpy.enterprise import WeChatCrypto
 from wechatpy.enterprise.crypto import PrpCrypto
 
+from bot.settings import Settings
 from tests.fakes.platform import MemoryTokenCache, RecordingInbox  # noqa: F401
 
 CORP_ID = "ww1436e0e65a779aee"
@@ -186,3 +187,19 @@ class FakeWeCom:
                 pass
 
         return Handler
+
+
+def make_settings(vectors: dict, api_base: str = "http://127.0.0.1:9", **overrides) -> Settings:
+    """Settings for the sample corp (app and AI bot share the sample token/key), no `.env`."""
+    values = {
+        "wecom_corp_id": vectors["corp_id"],
+        "wecom_agent_id": "1000002",
+        "wecom_secret": SECRET,
+        "wecom_token": vectors["token"],
+        "wecom_encoding_aes_key": vectors["encoding_aes_key"],
+        "wecom_aibot_token": vectors["token"],
+        "wecom_aibot_encoding_aes_key": vectors["encoding_aes_key"],
+        "wecom_api_base": api_base,
+        **overrides,
+    }
+    return Settings(_env_file=None, **values)

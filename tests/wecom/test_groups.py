@@ -9,8 +9,7 @@ from adapters.wecom.response_urls import TokenCacheResponseUrls
 from bot.models import Reply, Target
 from bot.runtime.shared import DbTokenCache
 from bot.storage import open_database
-from tests.wecom.conftest import make_settings
-from tests.wecom.support import MemoryTokenCache, aibot_request
+from tests.wecom.support import MemoryTokenCache, aibot_request, make_settings
 
 GROUP = Target("wecom", "chat1", "zhangsan", True)
 RESPONSE = "/cgi-bin/aibot/response"

@@ -10,8 +10,7 @@ import pytest
 import xmltodict
 from wechatpy.enterprise.crypto import PrpCrypto
 
-from tests.wecom.conftest import make_settings
-from tests.wecom.support import aibot_request, app_request, crypto_for, signed
+from tests.wecom.support import aibot_request, app_request, crypto_for, make_settings, signed
 
 
 def text_xml(content: str, msg_id: str = "7001", user: str = "lisi", to: str | None = None):

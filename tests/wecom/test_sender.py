@@ -13,8 +13,7 @@ from adapters.wecom.render import utf8_len
 from bot.models import Reply, Target, TrackingCard, TrackingEvent
 from bot.runtime.shared import DbTokenCache
 from bot.storage import open_database
-from tests.wecom.conftest import make_settings
-from tests.wecom.support import SECRET, MemoryTokenCache
+from tests.wecom.support import SECRET, MemoryTokenCache, make_settings
 
 USER = Target("wecom", "zhangsan", "zhangsan", False)
 SEND = "/cgi-bin/message/send"

@@ -13,8 +13,7 @@ from bot.models import Reply
 from bot.runtime.runtime import Runtime
 from bot.runtime.shared import SharedState
 from bot.storage import open_database
-from tests.wecom.conftest import make_settings
-from tests.wecom.support import aibot_request
+from tests.wecom.support import aibot_request, make_settings
 
 
 @pytest.fixture

@@ -1,5 +1,5 @@
-"""Defects found in review, pinned: leases of long rounds, parcels that were final, and a
-new follower after delivery."""
+"""Parcel claims and revival: a claim late in a long round gets a full lease, and a new
+follower revives a parcel already marked final."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from bot.subscriptions.claims import claim_due
 from bot.subscriptions.schema import ACTIVE, FINAL, parcels
-from tests.subscriptions.conftest import YT
+from tests.support.world import YT
 
 PICKUP = ("2026-01-01 07:30:00", "【泉州市】【福建营销部】已揽收")
 

@@ -1,4 +1,5 @@
-"""A minimal platform for tests and benchmarks, showing the pattern real adapters follow.
+"""A minimal platform for tests and benchmarks (not shipped), showing the pattern real adapters
+follow.
 
 Inbound: `POST /webhook/testing` with a JSON body, signed like Feishu signs (HMAC-SHA256 over
 `timestamp + "." + raw body`, headers `X-Test-Timestamp` and `X-Test-Signature`); stale
