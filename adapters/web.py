@@ -2,8 +2,9 @@
 
 Webhook views only verify, parse and hand the message to the runtime's inbox, then answer;
 everything slow happens in the worker. Errors are JSON without internals. In production it
-runs under gunicorn: the lead's `adapters/wsgi.py` builds the runtime and adapters from the
-settings and exposes `app = create_app(...)`, served by `gunicorn 'adapters.wsgi:app'`.
+runs under gunicorn: `adapters/wsgi.py` builds the runtime and adapters from the settings
+(through the composition root, `adapters.assembly`) and exposes `app`, served by
+`gunicorn 'adapters.wsgi:app'`.
 """
 
 from __future__ import annotations

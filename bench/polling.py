@@ -32,8 +32,8 @@ from datetime import UTC, datetime, timedelta
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
+from bot.clock import CHINA_TZ  # noqa: E402
 from bot.subscriptions.schedule import (  # noqa: E402
-    CHINA,
     Policy,
     PollState,
     next_poll_at,
@@ -41,7 +41,7 @@ from bot.subscriptions.schedule import (  # noqa: E402
 )
 from bot.tracking import MILESTONES, Status  # noqa: E402
 
-START = datetime(2026, 3, 2, tzinfo=CHINA)
+START = datetime(2026, 3, 2, tzinfo=CHINA_TZ)
 HOUR = 3600.0
 
 

@@ -9,7 +9,11 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
+
+#: China Standard Time, the zone of the upstream's timestamps, of the daily call budget, of
+#: quiet hours and of every time shown to a user (UTC+8 all year: no daylight saving).
+CHINA_TZ = timezone(timedelta(hours=8), "CST")
 
 
 class Clock:

@@ -8,12 +8,10 @@ away, and how a long timeline splits at event boundaries under a size budget.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 
+from bot.clock import CHINA_TZ
 from bot.models import Reply, TrackingCard, TrackingEvent
-
-#: China Standard Time: carriers' scan times are local; users read them that way.
-CHINA_TZ = timezone(timedelta(hours=8), "CST")
 
 #: Events shown in full; older ones fold away (expandable quote, collapsed panel, or cut).
 LATEST_EVENTS = 5

@@ -36,7 +36,7 @@ def build_adapter(
         app_id=app_id,
         app_secret=app_secret,
         api_base=settings.feishu_api_base,
-        # Optional override; not a Settings field yet (see the report), so read defensively.
+        # An optional override that no setting documents yet, so it is read defensively.
         bot_open_id=getattr(settings, "feishu_bot_open_id", None),
         ws_client_factory=ws_client_factory,
     )

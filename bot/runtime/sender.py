@@ -21,7 +21,7 @@ from bot.runtime.leases import backoff
 from bot.runtime.metrics import Metrics
 from bot.runtime.outbox import DurableOutbox, OutboxItem
 from bot.runtime.ports import Sender, SendResult
-from bot.runtime.ratelimit import Buckets, buckets_for
+from bot.runtime.send_buckets import Buckets, buckets_for
 from bot.runtime.unreachable import UnreachableTargets
 
 log = logging.getLogger(__name__)

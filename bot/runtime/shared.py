@@ -21,8 +21,8 @@ from sqlalchemy import or_, select, update
 
 from bot.clock import Clock
 from bot.runtime.ports import TokenCache
-from bot.runtime.ratelimit import Buckets, LocalBuckets, RedisBuckets
 from bot.runtime.schema import shared_tokens
+from bot.runtime.send_buckets import Buckets, LocalBuckets, RedisBuckets
 from bot.storage.db import Database
 from bot.storage.sql import insert_ignore
 

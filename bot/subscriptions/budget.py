@@ -13,10 +13,9 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import Connection, delete, select, update
 
-from bot.clock import Clock
+from bot.clock import CHINA_TZ, Clock
 from bot.storage.db import Database
 from bot.storage.sql import insert_ignore
-from bot.subscriptions.schedule import CHINA
 from bot.subscriptions.schema import flags, usage
 
 #: Share of the daily budget the poller may use; the rest is kept for interactive lookups.
@@ -30,13 +29,13 @@ THROTTLED = "throttled"
 
 def china_day(moment: datetime) -> date:
     """The vendor's billing day of `moment`."""
-    return moment.astimezone(CHINA).date()
+    return moment.astimezone(CHINA_TZ).date()
 
 
 def next_china_midnight(moment: datetime) -> datetime:
     """The start of the next China day."""
     tomorrow = china_day(moment) + timedelta(days=1)
-    return datetime(tomorrow.year, tomorrow.month, tomorrow.day, tzinfo=CHINA)
+    return datetime(tomorrow.year, tomorrow.month, tomorrow.day, tzinfo=CHINA_TZ)
 
 
 def pace_for(used: int, budget: int | None, now: datetime) -> float | None:
@@ -47,7 +46,7 @@ def pace_for(used: int, budget: int | None, now: datetime) -> float | None:
     share_used = used / budget
     if share_used >= RESERVE:
         return None
-    local = now.astimezone(CHINA)
+    local = now.astimezone(CHINA_TZ)
     elapsed = (local.hour * 3600 + local.minute * 60 + local.second) / 86400
     elapsed = max(elapsed, 1 / 24)
     if share_used < 0.3 or share_used <= elapsed:

@@ -19,14 +19,13 @@ from datetime import datetime, time, timedelta
 
 from sqlalchemy import Connection, delete, select
 
-from bot.clock import Clock
+from bot.clock import CHINA_TZ, Clock
 from bot.lookup import Lookup, Outcome
 from bot.models import Button, Reply, Target
 from bot.storage.db import Database
 from bot.storage.sql import insert_ignore
 from bot.subscriptions.changes import Change, merge
 from bot.subscriptions.names import with_names
-from bot.subscriptions.schedule import CHINA
 from bot.subscriptions.schema import SUB_BLOCKED, changes, parcels, subscriptions
 from bot.subscriptions.threads import threads_of
 from bot.texts import t
@@ -58,7 +57,7 @@ class QuietHours:
 
     def defer(self, moment: datetime) -> datetime:
         """`moment`, or the end of the quiet span when `moment` falls inside it."""
-        local = moment.astimezone(CHINA)
+        local = moment.astimezone(CHINA_TZ)
         now = local.time()
         inside = (
             self.start <= now < self.end
@@ -67,7 +66,7 @@ class QuietHours:
         )
         if not inside:
             return moment
-        end = datetime.combine(local.date(), self.end, CHINA)
+        end = datetime.combine(local.date(), self.end, CHINA_TZ)
         return end if end > local else end + timedelta(days=1)
 
 

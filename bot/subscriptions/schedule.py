@@ -22,11 +22,10 @@ from __future__ import annotations
 import random
 import re
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta, timezone
+from datetime import datetime, time, timedelta
 
+from bot.clock import CHINA_TZ
 from bot.tracking import Status
-
-CHINA = timezone(timedelta(hours=8))
 
 #: Local times (China) of the in-transit check-ins: after the night's hub scans, at midday
 #: and in the evening.
@@ -105,10 +104,10 @@ def _near_delivery(state: PollState, now: datetime) -> bool:
 def _daytime(now: datetime, seconds: float, rng: random.Random, jitter: float = 0.15):
     """`now + seconds` (lengthened by up to `jitter`), moved to the next morning at night."""
     at = now + timedelta(seconds=seconds * (1 + rng.random() * jitter))
-    local = at.astimezone(CHINA)
+    local = at.astimezone(CHINA_TZ)
     if local.time() >= DAY_END or local.time() < DAY_START:
         morning = local.date() if local.time() < DAY_START else local.date() + timedelta(days=1)
-        start = datetime.combine(morning, DAY_START, CHINA)
+        start = datetime.combine(morning, DAY_START, CHINA_TZ)
         at = start + timedelta(seconds=rng.random() * 1200)
     return at
 
@@ -121,11 +120,11 @@ def _check_in(state: PollState, now: datetime, rng: random.Random, policy: Polic
     slots = CHECK_INS if age < timedelta(days=2) else CHECK_INS[:1]
     gap = max(policy.min_interval, (policy.pace - 1) * 4 * 3600)
     earliest = now + timedelta(seconds=gap)
-    local = earliest.astimezone(CHINA)
+    local = earliest.astimezone(CHINA_TZ)
     for day in range(0, 4):
         date = local.date() + timedelta(days=day)
         for slot in slots:
-            candidate = datetime.combine(date, slot, CHINA)
+            candidate = datetime.combine(date, slot, CHINA_TZ)
             if candidate >= earliest:
                 return candidate + timedelta(seconds=rng.random() * 1200)
     return earliest + timedelta(days=1)  # pragma: no cover - slots always match within 4 days

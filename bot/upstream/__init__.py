@@ -6,14 +6,7 @@
 """
 
 from bot.upstream.base import Stats, TrackingProvider
-from bot.upstream.cache import (
-    MemoryResultCache,
-    RedisResultCache,
-    ResultCache,
-    result_from_json,
-    result_to_json,
-)
-from bot.upstream.cached import CachedProvider, cache_key
+from bot.upstream.cached_provider import CachedProvider, cache_key
 from bot.upstream.client import ApiClient
 from bot.upstream.demo import DemoProvider
 from bot.upstream.errors import (
@@ -31,6 +24,13 @@ from bot.upstream.errors import (
 from bot.upstream.factory import build_cache, build_provider
 from bot.upstream.parsing import parse_time, parse_track_response
 from bot.upstream.ratelimit import TokenBucket
+from bot.upstream.result_cache import (
+    MemoryResultCache,
+    RedisResultCache,
+    ResultCache,
+    result_from_json,
+    result_to_json,
+)
 
 __all__ = [
     "ApiClient",

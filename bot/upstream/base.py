@@ -11,12 +11,9 @@ import threading
 from collections import Counter
 from datetime import date
 from typing import Protocol, runtime_checkable
-from zoneinfo import ZoneInfo
 
-from bot.clock import Clock
+from bot.clock import CHINA_TZ, Clock
 from bot.tracking import TrackResult
-
-CHINA_TZ = ZoneInfo("Asia/Shanghai")
 
 
 @runtime_checkable

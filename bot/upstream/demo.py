@@ -16,10 +16,10 @@ import re
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from bot.clock import Clock
+from bot.clock import CHINA_TZ, Clock
 from bot.models import TrackingEvent
 from bot.tracking import Status, TrackResult
-from bot.upstream.base import CHINA_TZ, Stats
+from bot.upstream.base import Stats
 from bot.upstream.errors import InvalidNumber, PhoneRequired, UpstreamError
 
 _VALID = re.compile(r"[A-Za-z0-9]{6,40}")

@@ -14,11 +14,11 @@ from collections.abc import Callable
 from bot.clock import Clock
 from bot.settings import Settings
 from bot.upstream.base import TrackingProvider
-from bot.upstream.cache import MemoryResultCache, RedisResultCache, ResultCache
-from bot.upstream.cached import CachedProvider
+from bot.upstream.cached_provider import CachedProvider
 from bot.upstream.client import ApiClient
 from bot.upstream.demo import DemoProvider
 from bot.upstream.ratelimit import TokenBucket
+from bot.upstream.result_cache import MemoryResultCache, RedisResultCache, ResultCache
 
 
 def _same(code: str) -> str:

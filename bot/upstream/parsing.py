@@ -17,9 +17,9 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
+from bot.clock import CHINA_TZ
 from bot.models import TrackingEvent
 from bot.tracking import Status, TrackResult
-from bot.upstream.base import CHINA_TZ
 from bot.upstream.errors import BusinessError, InvalidNumber, PhoneRequired
 
 _DATE_TIME = re.compile(

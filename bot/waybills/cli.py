@@ -1,6 +1,6 @@
 """Batch detection for scripts: JSON lines in, one JSON line of findings out per input line.
 
-Wired by the lead as ``kuaidi-bot detect``; reads ``{"text": "..."}`` per line and writes
+Run as ``kuaidi-bot detect``; reads ``{"text": "..."}`` per line and writes
 ``{"found": [{"number", "carrier", "candidates": [{"carrier", "confidence"}]}]}``.
 """
 

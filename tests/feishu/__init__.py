@@ -1,1 +1,1 @@
-"""Tests of the Feishu adapter (issue 7)."""
+"""Tests of the Feishu adapter."""

@@ -22,11 +22,11 @@ from bot.clock import FakeClock
 from bot.runtime.schema import inbox
 from bot.settings import Settings
 from tests.fakes.upstream_server import FakeUpstream
-from tests.feishu.conftest import make_settings as feishu_settings
 from tests.feishu.support import FakeFeishu, signed_request
+from tests.feishu.support import make_settings as feishu_settings
 from tests.telegram.fake_bot_api import TOKEN, FakeBotApi
-from tests.wecom.conftest import make_settings as wecom_settings
 from tests.wecom.support import FakeWeCom, aibot_request, app_request
+from tests.wecom.support import make_settings as wecom_settings
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 TELEGRAM_SECRET = "recorded-secret-token"

@@ -9,7 +9,7 @@ import pytest
 import redis
 
 from bot.runtime.ports import RateLimit
-from bot.runtime.ratelimit import LocalBuckets, RedisBuckets
+from bot.runtime.send_buckets import LocalBuckets, RedisBuckets
 from bot.runtime.shared import DbTokenCache, RedisTokenCache
 from bot.storage import open_database
 

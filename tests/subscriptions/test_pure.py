@@ -7,12 +7,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from bot.clock import CHINA_TZ
 from bot.models import TrackingEvent
 from bot.subscriptions.budget import calls_left, pace_for
 from bot.subscriptions.changes import Baseline, diff, merge
 from bot.subscriptions.pushes import QuietHours
 from bot.subscriptions.schedule import (
-    CHINA,
     STOP_NO_RECORD,
     STOP_STALE,
     Policy,
@@ -24,7 +24,7 @@ from bot.tracking import Status, TrackResult
 
 
 def local(day: int, hour: int, minute: int = 0) -> datetime:
-    return datetime(2026, 1, day, hour, minute, tzinfo=CHINA)
+    return datetime(2026, 1, day, hour, minute, tzinfo=CHINA_TZ)
 
 
 def state(status=Status.IN_TRANSIT, *, at=None, text="快件离开【泉州中转部】", created=None):
@@ -58,7 +58,7 @@ def test_never_sooner_than_min_interval_and_jitter_spreads():
 
 def test_transit_checks_in_after_the_night_and_dense_near_delivery():
     rng = random.Random(3)
-    at = next_poll_at(state(), local(1, 22), rng).astimezone(CHINA)
+    at = next_poll_at(state(), local(1, 22), rng).astimezone(CHINA_TZ)
     assert (at.day, at.hour) == (2, 7)  # night scans are collected in one morning poll
     near = state(text="【杭州市】快件已到达【杭州西湖营业部】", at=local(2, 6))
     gap = next_poll_at(near, local(2, 7), rng) - local(2, 7)
@@ -67,7 +67,7 @@ def test_transit_checks_in_after_the_night_and_dense_near_delivery():
     assert out - local(2, 9) <= timedelta(minutes=35)
     # No record at night waits for the morning.
     empty = PollState(Status.NO_RECORD, local(1, 6), None, local(1, 6))
-    assert next_poll_at(empty, local(1, 22), rng).astimezone(CHINA).hour == 7
+    assert next_poll_at(empty, local(1, 22), rng).astimezone(CHINA_TZ).hour == 7
 
 
 def test_pace_stretches_intervals():

@@ -82,5 +82,5 @@ def test_codes_that_begin_waybill_formats_stay_on_the_number():
 
 
 def test_the_sparsest_ups_number_has_only_two_digits():
-    # Found by the property test: 1Z + letters + a check digit (the quick exit wanted three).
+    # 1Z + letters + a check digit: a quick exit must not want three digits.
     assert found("1ZAAAAAAAAAAAAAAA6") == [("1ZAAAAAAAAAAAAAAA6", "ups")]

@@ -14,8 +14,8 @@ import threading
 
 from bot.tracking import TrackResult
 from bot.upstream.base import Stats, TrackingProvider, merge_stats
-from bot.upstream.cache import ResultCache
 from bot.upstream.errors import UpstreamUnavailable
+from bot.upstream.result_cache import ResultCache
 
 log = logging.getLogger("bot.upstream")
 
