@@ -3,7 +3,9 @@
 Each ``*_valid`` function takes the canonical string (upper case, no separators) of the shape
 its rule matched and returns whether the check digit holds. Sources: SF and China Post domestic
 from docs/waybills.md §1.1-1.2; UPS, FedEx, DHL, USPS and UPU S10 from jkeen/tracking_number_data
-(MIT); Luhn (ISO/IEC 7812) and GB 11643 (PRC resident ID) from their standards.
+(MIT); OnTrac and Canada Post from the same (read, restated); Yamato/Sagawa/Japan Post mod 7
+from the carriers' published number rules; Luhn (ISO/IEC 7812), GB 11643 (PRC resident ID) and
+GB 32100 (unified social credit code) from their standards.
 """
 
 from __future__ import annotations
@@ -122,6 +124,23 @@ def usps_impb_valid(number: str) -> bool:
     return mod10(serial[:-1][::-1], serial[-1], evens=3, odds=1)
 
 
+def ontrac_valid(number: str) -> bool:
+    """OnTrac C/D + 14 digits: mod 10 (odd positions ×2) over the serial with 4 (C) or 5 (D)
+    in place of the letter (jkeen ``prepend_if``)."""
+    lead = "4" if number[0] == "C" else "5"
+    return mod10(lead + number[1:14], number[14], evens=1, odds=2)
+
+
+def canpost16_valid(number: str) -> bool:
+    """Canada Post 16 digits: mod 10 with even (0-based) positions ×3 (jkeen)."""
+    return mod10(number[:15], number[15], evens=3, odds=1)
+
+
+def mod7_valid(number: str) -> bool:
+    """Yamato, Sagawa and Japan Post 12-digit numbers: the last digit is the rest mod 7."""
+    return int(number[:-1]) % 7 == int(number[-1])
+
+
 def luhn_valid(number: str) -> bool:
     """Luhn (bank cards, IMEI)."""
     total = 0
@@ -132,6 +151,18 @@ def luhn_valid(number: str) -> bool:
             value -= 9 if value > 9 else 0
         total += value
     return total % 10 == 0
+
+
+_USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+_USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+
+
+def uscc_valid(number: str) -> bool:
+    """Unified social credit code (tax number, GB 32100-2015): mod-31 check character."""
+    if len(number) != 18 or any(ch not in _USCC_ALPHABET for ch in number):
+        return False
+    total = sum(_USCC_ALPHABET.index(c) * w for c, w in zip(number, _USCC_WEIGHTS, strict=False))
+    return _USCC_ALPHABET[(31 - total % 31) % 31] == number[17]
 
 
 def gb11643_valid(number: str) -> bool:

@@ -51,10 +51,23 @@ _POSITIVE_WORDS = [
     "追踪",
     "跟踪",
     "件号",
+    # Words of a request to track ("查一下…到哪了", "寄的件"): intent, not a label.
+    "到哪",
+    "查",
+    "寄",
+    "的件",
+    "个件",
+    "件到",
 ]
+#: Labels that make the number next to them a waybill whatever it looks like (快递单号：…).
+LABELS = frozenset(
+    ["运单编号", "快递编号", "快件编号", "物流编号", "包裹编号", "邮件编号", "运单号", "运单"]
+    + ["快递单号", "物流单号", "单号", "件号", "TRACKING NUMBER", "TRACKING NO", "WAYBILL", "AWB"]
+)
+_LABEL_GAP = re.compile(r"[\s:：#=是为]*")
 _POSITIVE_LATIN = (
     "TRACKING NUMBER|TRACKING NO|TRACKING|TRACK|WAYBILL|AWB|SHIPMENT|PARCEL|PACKAGE|SHIPPED|"
-    "CONSIGNMENT|DELIVERY|DELIVERED|COURIER"
+    "CONSIGNMENT|DELIVERY|DELIVERED|COURIER|WHERE IS|WHERE'S|WHERES|ARRIVE|ARRIVED|SHIPPING|LOST"
 )
 _NEGATIVE_WORDS = [
     "订单编号",
@@ -101,6 +114,7 @@ _NEGATIVE_WORDS = [
     "串号",
     "序列号",
     "工号",
+    "工单",
     "型号",
     "流水号",
     "房间",
@@ -131,10 +145,14 @@ _NEGATIVE_WORDS = [
     "编号",
     "货号",
     "批次",
+    # Amounts: "¥12345678.00", "$1,234".
+    "¥",
+    "$",
 ]
 _NEGATIVE_LATIN = (
     "ORDER NO|ORDER ID|ORDER|TEL|PHONE|MOBILE|CALL|CELL|FAX|CARD|CODE|OTP|PIN|QQ|WECHAT|WXID|IMEI|"
-    "INVOICE|MODEL|SERIAL|ACCOUNT|TIMESTAMP|FLIGHT|ROOM|PRICE|AMOUNT|ISBN|COUPON|VOUCHER|PROMO"
+    "INVOICE|MODEL|SERIAL|ACCOUNT|TIMESTAMP|FLIGHT|ROOM|PRICE|AMOUNT|ISBN|COUPON|VOUCHER|PROMO|"
+    "RMB|CNY|USD|TOTAL"
 )
 
 
@@ -157,6 +175,9 @@ _KEYWORDS = re.compile(
 )
 PREFIX_WINDOW = 24
 SUFFIX_WINDOW = 8
+# A negative word this close after a number names what it is ("X 是内部流水号"); only numbers
+# reported on intent alone heed it (a format's number keeps "7551… 尾号 5678").
+NEGATIVE_AFTER_WINDOW = 5
 # What may separate a number from a carrier name written after it: "（顺丰）", " 申通的".
 _SUFFIX_GAP = re.compile(r"[\s(\[（【《「<\"'“‘:：\-—]*")
 
@@ -178,6 +199,8 @@ class Local:
     positive: bool
     negative: bool
     carrier: str | None
+    label: bool = False
+    negative_after: bool = False
 
 
 def scan(folded: str, registry: Registry) -> list[Event]:
@@ -200,7 +223,7 @@ def local_context(
 ) -> Local:
     """Nearest words before the number (back to the previous number) and right after it."""
     window_start = max(prev_end, start - PREFIX_WINDOW)
-    positive = negative = False
+    positive = negative = label = False
     carrier = None
     for event in reversed(events):
         if event.end > start or event.start < window_start:
@@ -210,12 +233,24 @@ def local_context(
             negative = not positive and carrier is None
             break
         if event.kind == "pos":
+            label = label or (
+                not positive
+                and folded[event.start : event.end] in LABELS
+                and _LABEL_GAP.fullmatch(folded, event.end, start) is not None
+            )
             positive = True
         elif carrier is None:
             carrier = event.carrier
     if carrier is None:
         carrier = _suffix_carrier(folded, events, end, next_start)
-    return Local(positive=positive, negative=negative, carrier=carrier)
+    after = next((e for e in events if e.start >= end), None)
+    negative_after = (
+        after is not None
+        and after.kind == "neg"
+        and after.start - end <= NEGATIVE_AFTER_WINDOW
+        and after.start < next_start
+    )
+    return Local(positive, negative, carrier, label, negative_after)
 
 
 def _suffix_carrier(folded: str, events: list[Event], end: int, next_start: int) -> str | None:

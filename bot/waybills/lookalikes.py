@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from bot.waybills.checksums import gb11643_valid, luhn_valid
+from bot.waybills.checksums import gb11643_valid, luhn_valid, uscc_valid
 
 BLOCK = 1.0
 
@@ -23,6 +23,16 @@ _HOTLINE = re.compile(r"(?:400|800)\d{7}")
 _AREA_CODE = re.compile(r"0\d{2,3}")
 _YEAR = re.compile(r"(?:19|20)\d{2}")
 _IMEI_TAC = ("01", "35", "86", "99")
+# Card issuers' leading digits (BIN): UnionPay 62, Visa 4, Mastercard 51-55/22-27, Amex 34/37,
+# JCB 35, Discover 60/64/65. A Luhn-valid 16-19 digit number with one is a bank card.
+_CARD_BIN = re.compile(r"(?:62|4|5[1-5]|2[2-7]|3[457]|6[045])")
+# Unified social credit codes (tax numbers) of enterprises and institutions, digit-only form.
+_USCC_DIGITS = re.compile(r"[159][1-3]\d{16}")
+LANDLINE_PENALTY = 0.5
+PLACEHOLDER_RUN = 9
+#: An unlabelled 16-19 digit number typed whole: an e-commerce order number more often than not.
+ORDER_PENALTY = 0.3
+ORDER_MIN_LENGTH = 17  # Taobao's are 18-19; 16 digits are Canada Post's too
 _CLOCK = re.compile(r"(?:[01]\d|2[0-3])[0-5]\d(?:[0-5]\d)?")
 _TIMESTAMP_S = re.compile(r"1[3-9]\d{8}")
 _TIMESTAMP_MS = re.compile(r"1[3-9]\d{11}")
@@ -79,6 +89,19 @@ def _is_landline_groups(groups: list[str]) -> bool:
     return len(rest) == 1 or (len(groups[0]) == 3 and [len(g) for g in rest] == [4, 4])
 
 
+def is_placeholder(number: str) -> bool:
+    """Digits counting up ("1234567890") or one digit repeated ("10000000000") for 9 or more
+    places: an example or a dummy, not a number someone was given."""
+    digits = "".join(ch for ch in number if ch.isdigit())
+    up = same = 1
+    for a, b in zip(digits, digits[1:], strict=False):
+        up = up + 1 if int(b) == (int(a) + 1) % 10 else 1
+        same = same + 1 if a == b else 1
+        if max(up, same) >= PLACEHOLDER_RUN:
+            return True
+    return False
+
+
 def classify(number: str, groups: list[str]) -> tuple[str, float] | None:
     """Kind and penalty of a look-alike, or None. ``groups`` are the typed groups."""
     if not number.isdigit():
@@ -91,17 +114,23 @@ def classify(number: str, groups: list[str]) -> tuple[str, float] | None:
         return "date", BLOCK
     if _is_landline_groups(groups):
         return "landline", BLOCK
+    if len(groups) > 1 and _AREA_CODE.fullmatch(groups[0]) and 10 <= len(number) <= 12:
+        return "landline", LANDLINE_PENALTY  # or an SF number typed after its area code
     if _HOTLINE.fullmatch(number):
         return "hotline", BLOCK
     if len(groups) >= 2 and _is_yymmdd(groups[0]) and len("".join(groups[1:])) >= 10:
         return "dated_order", BLOCK
+    if [len(g) for g in groups] == [3, 7, 7]:
+        return "order_number", BLOCK  # Amazon's order ids: 3-7-7 digits
     return _classify_digits(number, groups)
 
 
 def _classify_alnum(number: str) -> tuple[str, float] | None:
-    """Letter-bearing look-alikes: an ID card ending in X."""
+    """Letter-bearing look-alikes: an ID card ending in X, a tax number (USCC)."""
     if len(number) == 18 and _ID_CARD.fullmatch(number) and gb11643_valid(number):
         return "id_card", BLOCK
+    if len(number) == 18 and uscc_valid(number):
+        return "tax_number", BLOCK
     return None
 
 
@@ -110,13 +139,18 @@ def _classify_digits(number: str, groups: list[str]) -> tuple[str, float] | None
     size = len(number)
     if size == 18 and _ID_CARD.fullmatch(number) and gb11643_valid(number):
         return "id_card", BLOCK
+    if size == 18 and _USCC_DIGITS.fullmatch(number) and uscc_valid(number):
+        return "tax_number", BLOCK
     if 16 <= size <= 19 and not number.startswith("00"):
-        # Bank cards (Luhn; typed whole or in groups of 4) and e-commerce order numbers (Taobao
-        # 18-19 digits, typed whole). Other groupings may be a waybill followed by a phone tail.
-        if luhn_valid(number) and all(len(g) == 4 for g in groups[:-1]):
+        # Bank cards (Luhn and an issuer's BIN, or Luhn in groups of 4) and e-commerce order
+        # numbers (Taobao 18-19 digits, typed whole: only a penalty, a waybill label wins).
+        # Other groupings may be a waybill followed by a phone tail.
+        if luhn_valid(number) and (
+            _CARD_BIN.match(number) or all(len(g) == 4 for g in groups[:-1])
+        ):
             return "bank_card", BLOCK
-        if len(groups) == 1:
-            return "order_number", BLOCK
+        if len(groups) == 1 and size >= ORDER_MIN_LENGTH:
+            return "order_number", ORDER_PENALTY
     if size == 15 and number.startswith(_IMEI_TAC) and luhn_valid(number):
         return "imei", 0.45
     if size == 14 and _DATETIME_14.fullmatch(number):

@@ -27,6 +27,67 @@ WHOLE_GROUP = 10
 STRONG_PRIOR = 0.8
 TAIL_LENGTH = 4
 
+# Short English words typed before a number ("update on 1234…", "is 1234…") are not prefixes.
+SHORT_WORDS = frozenset(
+    {
+        "ALL",
+        "AM",
+        "AN",
+        "AND",
+        "ANY",
+        "ARE",
+        "AS",
+        "AT",
+        "BE",
+        "BUT",
+        "BY",
+        "CAN",
+        "DO",
+        "FOR",
+        "FROM",
+        "GET",
+        "GO",
+        "GOT",
+        "HAS",
+        "HAVE",
+        "HER",
+        "HI",
+        "HIS",
+        "IF",
+        "IN",
+        "IS",
+        "IT",
+        "ITS",
+        "JUST",
+        "ME",
+        "MY",
+        "NEW",
+        "NO",
+        "NOT",
+        "NOW",
+        "OF",
+        "OK",
+        "ON",
+        "OR",
+        "OUR",
+        "OUT",
+        "PLS",
+        "SEE",
+        "SENT",
+        "SO",
+        "THAT",
+        "THE",
+        "THIS",
+        "THX",
+        "TO",
+        "UP",
+        "WAS",
+        "WE",
+        "WITH",
+        "YOU",
+    }
+)
+
 JUNK, TAIL, BLOCK, WEAK, STRONG = "junk", "tail", "block", "weak", "strong"
 _NUMBERS = (WEAK, STRONG)
 
@@ -57,7 +118,7 @@ def hard_cuts(folded: str, run: list[Token]) -> list[bool]:
             or left[-1].isalpha()
             or right[0].isalpha()
             or max(len(left), len(right)) >= WHOLE_GROUP
-            or (k >= 2 and len(left) < len(run[k - 2].text))
+            or (k >= 2 and not run[k - 2].text.isalpha() and len(left) < len(run[k - 2].text))
             or any(g != gap for g in neighbours)
         )
     return cuts
@@ -100,8 +161,8 @@ def _spans_at(texts: tuple[str, ...], i: int):
     Only the first group may be letters before any digit (a prefix: SF, JVGL); letter groups
     after a digit are part of the number (1Z… AA1) or a country suffix (CN).
     """
-    if texts[i].isalpha() and len(texts[i]) > 4:
-        return  # longer than any prefix: a word ("TRACKING")
+    if texts[i].isalpha() and (len(texts[i]) > 4 or texts[i] in SHORT_WORDS):
+        return  # longer than any prefix, or a short English word: a word ("TRACKING", "ON")
     size, digits = 0, False
     for j in range(i + 1, len(texts) + 1):
         group = texts[j - 1]
@@ -110,8 +171,12 @@ def _spans_at(texts: tuple[str, ...], i: int):
             return
         if j - 1 > i:
             inner = texts[j - 2]
-            if min(len(inner), len(group)) >= WHOLE_GROUP or (group.isalpha() and not digits):
-                return  # two groups typed whole are two numbers; two words are words
+            spelled = len(group) == 1 and all(len(t) == 1 for t in texts[i : j - 1])
+            if min(len(inner), len(group)) >= WHOLE_GROUP or (
+                group.isalpha() and not digits and not spelled
+            ):
+                return  # two groups typed whole are two numbers; two words are words ("J J D…"
+                # spelled out letter by letter is a prefix)
         digits = digits or not group.isalpha()
         if size < rules.MIN_LENGTH or (group.isalpha() and (len(group) > 2 or j - 1 == i)):
             continue

@@ -57,3 +57,27 @@ def test_ten_thousand_lines_in_one_stream():
     assert len(results) == 10_000
     assert sum(len(r["found"]) for r in results) == 3334
     assert results[1] == {"found": []}
+
+
+def test_detect_ranks_with_the_learned_table_of_the_bots_database(tmp_path, db_url, clock):
+    """`kuaidi-bot detect` reads DATABASE_URL (or DATA_DIR's SQLite file) when there is one."""
+    from adapters.cli import learned_table
+    from bot.settings import Settings
+    from bot.storage import open_database
+    from bot.storage.patterns import PatternStore
+
+    number = "JP0012345679"
+    empty_dir = Settings(_env_file=None, data_dir=tmp_path / "none", database_url=None)
+    assert learned_table(empty_dir) is None
+    assert not (tmp_path / "none").exists()  # no database is created just to detect
+    settings = Settings(_env_file=None, data_dir=tmp_path, database_url=db_url)
+    db = open_database(settings.db_url)
+    for _ in range(3):
+        PatternStore(db, clock).record(number, "jtexpresssg")
+    db.dispose()
+    line = json.dumps({"text": number}) + "\n"
+    before, after = io.StringIO(), io.StringIO()
+    detect_stream(io.StringIO(line), before)
+    detect_stream(io.StringIO(line), after, learned_table(settings))
+    assert json.loads(before.getvalue())["found"][0]["carrier"] == "jtexpress"
+    assert json.loads(after.getvalue())["found"][0]["carrier"] == "jtexpresssg"
