@@ -35,6 +35,7 @@ from bot.runtime.shared import SharedState
 from bot.settings import Settings
 from bot.storage import Database, open_database
 from bot.storage.conversation import ConversationStore
+from bot.storage.patterns import PatternStore  # registers the learned carrier table
 from bot.subscriptions import (
     Health,
     Poller,
@@ -86,7 +87,10 @@ def build_core(
 
     provider = build_provider(settings, carrier_name=carrier_name, clock=clock)
     store = ConversationStore(db, clock)
-    lookup = Lookup(provider, registry, store, identify=bool(settings.kuaidi_identify_path))
+    patterns = PatternStore(db, clock)  # the learned carrier table
+    lookup = Lookup(
+        provider, registry, store, identify=bool(settings.kuaidi_identify_path), patterns=patterns
+    )
     service = None
     if subscriptions:
         service = SubscriptionService(

@@ -144,8 +144,29 @@ def cmd_detect(settings: Settings, args: argparse.Namespace) -> int:
     """`{"text": …}` JSON lines on stdin → `{"found": […]}` JSON lines on stdout."""
     from bot.waybills.cli import detect_stream
 
-    detect_stream(sys.stdin, sys.stdout)
+    detect_stream(sys.stdin, sys.stdout, learned_table(settings))
     return 0
+
+
+def learned_table(settings: Settings):
+    """The learned carrier table of the bot's database (`DATABASE_URL`, or the SQLite file in
+    `DATA_DIR` when it exists), or None: detection then uses the shipped rules alone."""
+    from bot.clock import Clock
+    from bot.storage import open_database
+    from bot.storage.patterns import PatternStore
+
+    sqlite_file = settings.data_dir / "kuaidi-bot.sqlite3"
+    if not settings.database_url and not sqlite_file.exists():
+        return None
+    try:
+        db = open_database(settings.db_url)
+    except Exception as exc:  # noqa: BLE001 - detection works without it
+        print(f"learned table not used: {type(exc).__name__}", file=sys.stderr)
+        return None
+    try:
+        return PatternStore(db, Clock()).load()
+    finally:
+        db.dispose()
 
 
 def cmd_carriers_sync(settings: Settings, args: argparse.Namespace) -> int:

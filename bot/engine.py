@@ -80,7 +80,9 @@ class Engine:
         return self.dialogue.track(message, new, find_phone_tail(text)) if new else []
 
     def _free_text(self, message: Incoming, text: str, *, quiet: bool) -> list[Reply]:
-        waybills = find_waybills(text)
+        # A bare number is a waybill when it is said to the bot (private chat or addressed).
+        alone = not message.is_group or message.addressed
+        waybills = self.dialogue.lookup.detect(text, alone=alone)
         tail = find_phone_tail(text)
         question = self.dialogue.open_question(message)
         if question and not waybills:

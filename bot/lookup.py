@@ -12,9 +12,11 @@ from dataclasses import dataclass
 from bot.carriers import Registry
 from bot.models import TrackingCard
 from bot.storage.conversation import ConversationStore
+from bot.storage.patterns import PatternStore
 from bot.texts import t
-from bot.tracking import TrackResult
+from bot.tracking import Status, TrackResult
 from bot.upstream import NotConfigured, PhoneRequired, TrackingProvider, UpstreamError
+from bot.waybills import Waybill, find_waybills
 
 log = logging.getLogger(__name__)
 
@@ -49,11 +51,18 @@ class Lookup:
         store: ConversationStore,
         *,
         identify: bool = False,
+        patterns: PatternStore | None = None,
     ) -> None:
         self.provider = provider
         self.registry = registry
         self.store = store
         self.identify = identify
+        self.patterns = patterns
+
+    def detect(self, text: str, *, alone: bool = True) -> list[Waybill]:
+        """Waybills in ``text``, ranked with what the upstream's answers taught us."""
+        learned = self.patterns.snapshot() if self.patterns is not None else None
+        return find_waybills(text, alone=alone, learned=learned)
 
     def track(
         self,
@@ -81,7 +90,23 @@ class Lookup:
             return Outcome(number, carrier, error=error)
         if tail and explicit:
             self.store.remember_tail(platform, user_id, number, tail)
-        return Outcome(number, carrier or self._carrier_from_name(result), result=result)
+        if vendor is not None and result.carrier_code == vendor:
+            return Outcome(number, carrier, result=result)  # the code we sent was taken
+        # No code sent, or ours was refused: the upstream identified the carrier. Show the one
+        # it named, and count it for numbers of this pattern.
+        named = self._carrier_from_name(result)
+        self._learn(number, named, result)
+        return Outcome(number, named or carrier, result=result)
+
+    def _learn(self, number: str, named: str | None, result: TrackResult) -> None:
+        if self.patterns is None or named is None or result.demo:
+            return
+        if result.status in (Status.QUERY_ERROR, Status.INVALID):
+            return
+        try:
+            self.patterns.record(number, named)
+        except Exception:  # noqa: BLE001 - learning is a bonus; the answer still goes out
+            log.warning("could not record the carrier pattern of %s", number, exc_info=True)
 
     def _identify(self, number: str) -> str | None:
         """Ask the upstream's identify endpoint (when configured) for a carrier code."""

@@ -81,13 +81,14 @@ class TrackingDialogue:
             replies.append(
                 Reply(t("too_many", message.language, count=len(waybills), limit=MAX_NUMBERS))
             )
-        numbers = [(w.number, w.carrier) for w in waybills[:MAX_NUMBERS]]
+        # Tied or weak candidates go without a code: the upstream identifies the carrier.
+        numbers = [(w.number, w.decided) for w in waybills[:MAX_NUMBERS]]
         return replies + self._track_all(message, numbers, tail, follow_up, only_phone=True)
 
     def refresh(self, message: Incoming, number: str) -> list[Reply]:
         """The refresh button: look again (fresh unless pressed within the cooldown) and
         update the card in place."""
-        carrier = next((w.carrier for w in find_waybills(number)), None)
+        carrier = next((w.decided for w in find_waybills(number)), None)
         with self._refreshed_lock:
             fresh = number not in self._refreshed
             self._refreshed[number] = True
