@@ -76,7 +76,8 @@ class Engine:
         if quiet_group and not self.store.auto_mode(message.platform, message.chat_id):
             return []
         known = self.store.numbers_seen(message.platform, message.chat_id, message.message_id)
-        new = [w for w in find_waybills(text) if w.number not in known]
+        found = self.dialogue.lookup.detect(text, alone=not quiet_group)
+        new = [w for w in found if w.number not in known]
         return self.dialogue.track(message, new, find_phone_tail(text)) if new else []
 
     def _free_text(self, message: Incoming, text: str, *, quiet: bool) -> list[Reply]:
