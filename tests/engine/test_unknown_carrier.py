@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from bot.assembly import build_core
+from adapters.assembly import build_core
 from bot.render import render_text
 from bot.waybills import find_waybills
 from bot.waybills.learned import MIN_ANSWERS
-from tests.engine.conftest import Chat
+from tests.support.chat import Chat
 
 
 def _undecided(count: int) -> list[str]:
