@@ -150,3 +150,29 @@ def test_a_topic_question_is_answered_and_pushed_in_that_topic(stack):
     assert pushes, "the change was not pushed"
     assert all((p["chat_id"], p["message_thread_id"]) == (FORUM, "3000") for p in pushes)
     assert "派送中" in pushes[0]["text"]
+
+
+def test_subscriptions_from_two_topics_of_one_forum_push_each_into_its_own(stack):
+    other = "YT1234567890124"
+    for number in (YT, other):
+        stack.upstream.set_track(number, 2, [("2026-11-01 08:00:00", "【深圳】已揽收")])
+    in_general = load("topic_question.json")
+    message = in_general["message"]
+    message.update(message_id=3100, text=f"/subscribe@kuaidi_bot {other}")
+    for key in ("message_thread_id", "is_topic_message", "reply_to_message"):
+        del message[key]  # General: no topic
+    in_general["update_id"] += 100
+    assert stack.telegram(load("topic_question.json")) == 200
+    assert stack.telegram(in_general) == 200
+    assert stack.work() == 2
+    moved = [("2026-11-02 09:00:00", "【深圳】派送中"), ("2026-11-01 08:00:00", "【深圳】已揽收")]
+    for number in (YT, other):
+        stack.upstream.set_track(number, 3, moved)
+    before = len(stack.sent())
+
+    stack.poll()
+
+    pushes = {p.get("message_thread_id", ""): p["text"] for p in stack.sent()[before:]}
+    assert set(pushes) == {"3000", ""}  # one message per topic, not one for the chat
+    assert YT in pushes["3000"] and other not in pushes["3000"]
+    assert other in pushes[""] and YT not in pushes[""]
