@@ -19,15 +19,15 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from datetime import datetime
 
 import xmltodict
 
+from bot.clock import CHINA_TZ
 from bot.models import Attachment, Incoming
 
 PLATFORM = "wecom"
 AIBOT_CHAT_PREFIX = "aibot:"
-#: China is UTC+8: a 24-hour welcome window starts at China's midnight.
-_CHINA_OFFSET = 8 * 3600
 
 #: A leading mention: "@" + name up to the first whitespace (WeCom puts U+2005 after mentions).
 _LEADING_MENTION = re.compile(r"^\s*@\S+(?:\s+|$)")
@@ -84,7 +84,9 @@ def _welcome_id(event: str, fields: dict, user: str, welcome_hours: int) -> str 
         return None
     if not created.isdigit():
         raise MalformedPayload("enter_agent without CreateTime")
-    window = (int(created) + _CHINA_OFFSET) // (welcome_hours * 3600)
+    # Windows start at China's midnight, so 24 hours means once per China calendar day.
+    local = datetime.fromtimestamp(int(created), CHINA_TZ)
+    window = int(local.timestamp() + local.utcoffset().total_seconds()) // (welcome_hours * 3600)
     return f"welcome:{user}:{welcome_hours}h:{window}"
 
 
