@@ -15,6 +15,7 @@ _FEDEX12_WEIGHTS = (3, 1, 7) * 4
 _FEDEX34_WEIGHTS = (1, 7, 3) * 5
 _GB11643_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _GB11643_CHECKS = "10X98765432"
+_ALNUM = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 
 def _digit_value(ch: str) -> int:
@@ -129,6 +130,20 @@ def ontrac_valid(number: str) -> bool:
     in place of the letter (jkeen ``prepend_if``)."""
     lead = "4" if number[0] == "C" else "5"
     return mod10(lead + number[1:14], number[14], evens=1, odds=2)
+
+
+def fedex_astra_valid(number: str) -> bool:
+    """FedEx ASTRA 32 digits: the 11-digit serial at 16-26 and its check (3,1,7 weights)."""
+    return weighted_mod11_mod10(number[16:27], number[27], _FEDEX12_WEIGHTS)
+
+
+def dpd_valid(number: str) -> bool:
+    """DPD 14 digits + a check character: ISO 7064 MOD 37,36 over the digits (jkeen)."""
+    product = 36
+    for ch in number[:-1]:
+        total = (product + _ALNUM.index(ch)) % 36 or 36
+        product = total * 2 % 37
+    return _ALNUM[(37 - product) % 36] == number[-1]
 
 
 def canpost16_valid(number: str) -> bool:

@@ -28,6 +28,12 @@ _MIN_DIGITS = 6
 #: a word next to them, not just a bare message or a request somewhere in it.
 BARE_DIGITS_MIN = 10
 _WHOLE = re.compile(r"[^\w]*")
+# A lone token no format knows: a 2-4 letter prefix, 8-15 digits, maybe a 2-letter suffix
+# (single letters and longer runs are what other carriers' formats use, checked). Digits
+# alone fit too many things (order, invoice and account numbers) without a word beside them.
+_ALONE_SHAPE = re.compile(r"[A-Z]{2,4}\d{8,15}[A-Z]{0,2}")
+#: Catch-all formats (any 12 digits) are no evidence for a lone token.
+ALONE_MIN_PRIOR = 0.2
 #: Look-alikes no label turns into a waybill: a mobile number that fits no carrier's format is
 #: a phone typed into the wrong field; a distinctive format whose check failed is a typo.
 UNLABELLABLE = frozenset({"mobile", "invalid_check"})
@@ -60,7 +66,18 @@ def reports(span: Span, local: context.Local, message_intent: bool, solo: bool) 
     short = span.number.isdigit() and len(span.number) < BARE_DIGITS_MIN
     if span.lookalike or short:
         return local.positive  # an order-like or short number needs a word right before it
-    return solo or message_intent or local.positive
+    if message_intent or local.positive:
+        return True
+    return solo and _plausible_alone(span)
+
+
+def _plausible_alone(span: Span) -> bool:
+    """A bare message with no other word: a digit-only number must fit some format (a check
+    digit or a carrier's prefix and length); others need letters only around the digits."""
+    matches = span.matches or rules.match(span.number)
+    if any(prior >= ALONE_MIN_PRIOR for _, prior in matches):
+        return True
+    return _ALONE_SHAPE.fullmatch(span.number) is not None
 
 
 def rank(span: Span, local: context.Local, learned: Learned | None) -> tuple[Candidate, ...]:

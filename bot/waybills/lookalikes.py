@@ -30,6 +30,7 @@ _CARD_BIN = re.compile(r"(?:62|4|5[1-5]|2[2-7]|3[457]|6[045])")
 _USCC_DIGITS = re.compile(r"[159][1-3]\d{16}")
 LANDLINE_PENALTY = 0.5
 PLACEHOLDER_RUN = 9
+SAME_DIGIT_RUN = 7
 #: An unlabelled 16-19 digit number typed whole: an e-commerce order number more often than not.
 ORDER_PENALTY = 0.3
 ORDER_MIN_LENGTH = 17  # Taobao's are 18-19; 16 digits are Canada Post's too
@@ -90,14 +91,14 @@ def _is_landline_groups(groups: list[str]) -> bool:
 
 
 def is_placeholder(number: str) -> bool:
-    """Digits counting up ("1234567890") or one digit repeated ("10000000000") for 9 or more
-    places: an example or a dummy, not a number someone was given."""
+    """Digits counting up for 9 places ("1234567890") or one digit repeated 7 times
+    ("10000000000"): an example or a dummy, not a number someone was given."""
     digits = "".join(ch for ch in number if ch.isdigit())
     up = same = 1
     for a, b in zip(digits, digits[1:], strict=False):
         up = up + 1 if int(b) == (int(a) + 1) % 10 else 1
         same = same + 1 if a == b else 1
-        if max(up, same) >= PLACEHOLDER_RUN:
+        if up >= PLACEHOLDER_RUN or same >= SAME_DIGIT_RUN:
             return True
     return False
 

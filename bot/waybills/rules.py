@@ -14,10 +14,11 @@ Chinese carriers, with kuaidi100's 2018 number hints in data/carriers.json), jke
 tracking_number_data (MIT; UPS, FedEx, DHL, USPS, S10, OnTrac, LaserShip, Amazon, GOFO,
 Spee-Dee, Landmark, Yodel, Canpar, Canada Post, DPD), carriers' tracking pages (JD VA/VB/VC,
 KYE, UC, ANE, TTK, Yimidida, Suning SN, Cainiao LP), Indonesian couriers' resi prefixes (TIKI
-TKP, Ninja NV…/NLIDAP, J&T Indonesia JP/JX/JO) and Yamato/Sagawa/Japan Post's mod-7 numbers.
-Digit-only formats of other countries (Korea's CJ/Hanjin/Logen/Korea Post, Indonesia's SiCepat
-and AnterAja) share lengths with Chinese ones: no rule, the message's intent reports them and
-the upstream names the carrier (``bot.waybills.extract``).
+TKP, Ninja NV…/NLIDAP, J&T Indonesia JP/JX/JO), the mod-7 check digit of Yamato/Sagawa/Japan
+Post and of Korea's CJ/Lotte/Hanjin/Logen numbers. Digit-only formats with no check (Korea
+Post, Indonesia's SiCepat and AnterAja, J&T in South-East Asia) share lengths with Chinese ones:
+no rule; the message's intent reports them and the upstream names the carrier
+(``bot.waybills.intent``).
 """
 
 from __future__ import annotations
@@ -105,8 +106,12 @@ RULES: tuple[Rule, ...] = (
     Rule("yodel", r"J?JD\d{16}", 0.85),
     Rule("canpar", r"[CDKLSUXZ]\d{21}", 0.7),
     Rule("purolator", r"[A-Z]{3}\d{9}", 0.4),
-    Rule("dpd", r"\d{14}[A-Z]", 0.6),
+    Rule("dpd", r"\d{14}[0-9A-Z]", 0.55, ck.dpd_valid),  # 14 + check (mod 37,36)
+    Rule("dpd", r"\d{27}[0-9A-Z]", 0.8, ck.dpd_valid, strict=True),  # zip + 14 + service…
     Rule("dhl", r"(?:GM|LX|RX|UV|CN|SG|TH|IN|HK|MY)\d{10,38}", 0.55),  # eCommerce
+    Rule("dhl", r"GM(?=[0-9A-Z]*\d)[0-9A-Z]{10,39}", 0.5),  # Global Mail, alphanumeric
+    Rule("fedex", r"3\d{31}", 0.75, ck.fedex_astra_valid, strict=True),  # ASTRA 32
+    Rule(None, r"(?:77[78]|072|780)\d{8}|80\d{9}", 0.3, ck.luhn_valid),  # Old Dominion
     # Digits only, prefix + length (§1 table; priors, not certainties).
     Rule("zhongtong", r"7[3-68]\d{12}", 0.88),
     Rule("zhongtong", r"7[0-279]\d{12}", 0.4),
@@ -126,12 +131,19 @@ RULES: tuple[Rule, ...] = (
     Rule("zhongtong", r"2008\d{8}|6\d{11}|010\d{9}|75\d{10}", 0.3),  # 12 digits (2018 hint)
     Rule("huitongkuaidi", r"5[05-7]\d{10}(?:\d{3})?", 0.3),  # 12 and 15 digits, 50*/55*
     Rule("yuantong", r"[68]\d{9}", 0.25),  # 10 digits 6*/8* (2018 hint)
-    Rule("jd", r"[2-9]\d{10}", 0.25),  # 11 digits (2018 sample form)
+    Rule("jd", r"[2-9]\d{10}", 0.15),  # 11 digits (2018 sample form): a candidate only
     Rule("yamato", r"\d{12}", 0.22, ck.mod7_valid),
     Rule("sagawa", r"\d{12}", 0.2, ck.mod7_valid),
     Rule("japanpost", r"\d{12}", 0.2, ck.mod7_valid),
-    Rule("canpost", r"\d{16}", 0.45, ck.canpost16_valid),
-    Rule("dhl", r"\d{14}", 0.15),  # DHL eCommerce 14
+    Rule("canpost", r"\d{16}", 0.45, ck.canpost16_valid, strict=True),
+    Rule("dhl", r"\d{14}", 0.2),  # DHL eCommerce 14
+    Rule("purolator", r"[0-5]\d{11}", 0.2, ck.luhn_valid),
+    Rule(None, r"[FC]\d{10}", 0.3),  # Amazon international (A… is UPS's waybill)
+    # Korean domestic carriers: the last digit is the rest mod 7 like Japan's.
+    Rule("cjkoreaexpress", r"\d{10}|\d{12}", 0.22, ck.mod7_valid),
+    Rule("lotteglogis", r"\d{12}", 0.2, ck.mod7_valid),
+    Rule("hanjin", r"\d{10}|\d{12}", 0.2, ck.mod7_valid),
+    Rule("ilogen", r"\d{11}", 0.22, ck.mod7_valid),
     # Digits only, decided by a check digit (SF legacy 12, FedEx, USPS, DHL).
     Rule("shunfeng", r"\d{12}", 0.45, ck.sf_valid),
     Rule("fedex", r"\d{12}", 0.42, ck.fedex12_valid),
@@ -139,8 +151,8 @@ RULES: tuple[Rule, ...] = (
     Rule("annengwuliu", r"\d{12}", 0.1),
     Rule("fedex", r"\d{15}", 0.35, ck.fedex_ground15_valid),
     Rule("fedex", r"96\d{20}", 0.85, ck.fedex_ground96_valid, strict=True),
-    Rule("fedex", r"00\d{16}", 0.6, ck.sscc18_valid),
-    Rule("fedex", r"\d{34}", 0.6, ck.fedex34_valid),
+    Rule("fedex", r"00\d{16}", 0.6, ck.sscc18_valid, strict=True),
+    Rule("fedex", r"\d{34}", 0.6, ck.fedex34_valid, strict=True),
     Rule(
         "usps",
         r"(?:420\d{5}(?:\d{4})?)?9[1-5]\d{20}(?:\d{4})?",

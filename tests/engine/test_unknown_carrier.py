@@ -52,7 +52,7 @@ def test_a_bare_number_in_a_private_chat_is_tracked(plain_core, upstream):
 
 def test_tied_carriers_send_no_code(plain_core, upstream):
     # 12 digits passing both the SF and the FedEx check fit equally: no carrier is picked.
-    number = "820000000036"
+    number = "820013579045"
     found = plain_core.lookup.detect(f"查下 {number}")
     assert found and found[0].decided is None
     upstream.set_track(number, 2, [("2026-11-30 10:00:00", "运输中")], kdmc="中通快递")

@@ -25,11 +25,15 @@ def _digits(rng: random.Random, count: int) -> str:
 
 @dataclass(frozen=True)
 class Kind:
-    """A class of waybill: how to make one, and the carrier its format names (None: several)."""
+    """A class of waybill: how to make one, and the carrier its format names (None: several).
+
+    ``alone``: found when sent with no other word. Digit-only formats with no check digit and
+    no carrier's own prefix fit order and account numbers as well: they need a word."""
 
     name: str
     make: Maker
     carrier: str | None = None
+    alone: bool = True
 
 
 def _fixed(prefix: str, count: int) -> Maker:
@@ -63,7 +67,7 @@ KINDS: tuple[Kind, ...] = (
     Kind("zto12", _padded(("2008", "6", "010", "75", "53"), 12)),
     Kind("best12", _choice(("50", "55", "56"), 10)),
     Kind("best15", _choice(("55", "56", "57"), 13)),
-    Kind("jd11", _choice(("2", "3", "7", "8", "9"), 10)),
+    Kind("jd11", _choice(("2", "3", "7", "8", "9"), 10), alone=False),
     Kind("jd_v", _choice(("VA", "VB", "VC"), 11), "jd"),
     Kind("jd_jdv", _choice(("JDVA", "JDVB", "JDVC", "JDX0"), 11), "jd"),
     # Carriers with a letter prefix of their own.
@@ -76,9 +80,9 @@ KINDS: tuple[Kind, ...] = (
     Kind("yimidida", _fixed("YMD", 12), "yimidida"),
     Kind("danniao", _fixed("DN", 13), "danniao"),
     Kind("ttk", _fixed("TTK", 12), "tiantian"),
-    Kind("kye_digits", _choice(("30", "50", "70"), 9)),
-    Kind("ane_digits", _choice(("300", "210"), 9)),
-    Kind("ttk_digits", _choice(("66", "55", "00"), 10)),
+    Kind("kye_digits", _choice(("30", "50", "70"), 9), alone=False),
+    Kind("ane_digits", _choice(("300", "210"), 9), alone=False),
+    Kind("ttk_digits", _choice(("66", "55", "00"), 10), alone=False),
     # US last-mile and other North American formats (jkeen/tracking_number_data, read, not copied).
     Kind("ontrac_c", _ontrac("C"), "ontrac"),
     Kind("ontrac_d", _ontrac("D"), "ontrac"),
@@ -91,19 +95,19 @@ KINDS: tuple[Kind, ...] = (
     Kind("canada_post16", lambda rng: n.canpost16(_digits(rng, 15)), "canpost"),
     # J&T outside China; Indonesian, Korean and Japanese domestic carriers.
     Kind("jt_id", _choice(("JP", "JX", "JO"), 10)),
-    Kind("jt_sea12", _choice(("62", "63", "82", "78"), 10)),
+    Kind("jt_sea12", _choice(("62", "63", "82", "78"), 10), alone=False),
     Kind("jne", _choice(("CGK", "TG", "BDO"), 12)),
-    Kind("sicepat", _fixed("00", 10)),
-    Kind("anteraja", _fixed("10", 12)),
+    Kind("sicepat", _fixed("00", 10), alone=False),
+    Kind("anteraja", _fixed("10", 12), alone=False),
     Kind("tiki", _fixed("TKP", 10), "tiki"),
     Kind("ninja", _choice(("NVIDN", "NLIDAP"), 10), "ninjavan"),
-    Kind("kr_cj", _choice(("5", "6", "3"), 11)),
-    Kind("kr_hanjin", _choice(("4", "5"), 9)),
-    Kind("kr_logen", _choice(("9", "3"), 10)),
-    Kind("kr_post", _choice(("60", "68"), 11)),
-    Kind("jp_yamato", lambda rng: n.mod7_12(rng.choice("2345") + _digits(rng, 10))),
-    Kind("jp_sagawa", lambda rng: n.mod7_12("4" + _digits(rng, 10))),
-    Kind("jp_post", lambda rng: n.mod7_12(rng.choice("1678") + _digits(rng, 10))),
+    Kind("kr_cj", lambda rng: n.mod7(rng.choice("563") + _digits(rng, 10))),
+    Kind("kr_hanjin", lambda rng: n.mod7(rng.choice("45") + _digits(rng, 8))),
+    Kind("kr_logen", lambda rng: n.mod7(rng.choice("93") + _digits(rng, 9))),
+    Kind("kr_post", _choice(("60", "68"), 11), alone=False),
+    Kind("jp_yamato", lambda rng: n.mod7(rng.choice("2345") + _digits(rng, 10))),
+    Kind("jp_sagawa", lambda rng: n.mod7("4" + _digits(rng, 10))),
+    Kind("jp_post", lambda rng: n.mod7(rng.choice("1678") + _digits(rng, 10))),
     # US numbers of 20/22/30/34 digits that are FedEx or DHL eCommerce, not USPS.
     Kind("fedex_ground96", lambda rng: n.fedex96("9611" + _digits(rng, 17)), "fedex"),
     Kind("fedex34", lambda rng: n.fedex34(rng.choice("12") + _digits(rng, 32)), "fedex"),

@@ -82,9 +82,9 @@ def canpost16(body15: str) -> str:
     return body15 + _mod10(body15, 3, 1)
 
 
-def mod7_12(body11: str) -> str:
-    """12 digits whose last is the first eleven mod 7 (Yamato, Sagawa, Japan Post)."""
-    return body11 + str(int(body11) % 7)
+def mod7(body: str) -> str:
+    """Body + (body mod 7): Yamato, Sagawa, Japan Post; Korea's CJ, Lotte, Hanjin, Logen."""
+    return body + str(int(body) % 7)
 
 
 def fedex96(body21: str) -> str:

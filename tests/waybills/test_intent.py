@@ -21,10 +21,20 @@ def test_intent_reports_a_number_no_format_knows_with_no_carrier():
 
 
 def test_a_bare_number_counts_only_when_said_to_the_bot():
-    assert numbers(KOREAN) == [KOREAN]
-    assert numbers(f"  {KOREAN} 。") == [KOREAN]
-    assert numbers(KOREAN, alone=False) == []  # an unaddressed group message
+    unknown = "IDE702345618901"  # a letter prefix no rule knows, 12 digits
+    assert numbers(unknown) == [unknown]
+    assert numbers(f"  {unknown} 。") == [unknown]
+    assert numbers(unknown, alone=False) == []  # an unaddressed group message
     assert numbers("20261130") == []  # 8 digits alone: too short without a word
+
+
+def test_lone_digits_need_a_format_that_fits():
+    assert numbers(KOREAN) == []  # 10 digits, no check passes: an order or account number?
+    assert numbers(f"查一下 {KOREAN}") == [KOREAN]
+    cj = n.mod7("61234098765")  # Korean CJ/Japanese style: the last digit is mod 7
+    assert numbers(cj) == [cj]
+    best = "568283610012734"  # 15 digits with Best's 56 prefix: an older format, reported
+    assert numbers(best) == [best]
 
 
 def test_a_waybill_label_wins_over_look_alikes_but_not_over_a_mobile():
