@@ -27,11 +27,12 @@ class OneProcess(BaseApplication):
         super().__init__()
 
     def load_config(self) -> None:
-        """One worker (the bot's threads live in it), threads for concurrent webhooks."""
+        """One worker (the bot's threads live in it), threads for concurrent webhooks; each
+        request is read whole before a thread sees it, so slow clients cannot hold them."""
         for key, value in {
             "bind": f"0.0.0.0:{self.settings.port}",
             "workers": 1,
-            "worker_class": "gthread",
+            "worker_class": "adapters.buffered_worker.BufferedThreadWorker",
             "threads": 8,
             "timeout": 30,
             "graceful_timeout": 20,

@@ -18,6 +18,7 @@ from flask import Flask, Response, abort, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from adapters.base import PlatformAdapter
+from adapters.body_deadline import BodyDeadline
 from bot.runtime.logs import delivery_id_var, request_id_var
 from bot.runtime.metrics import CONTENT_TYPE, StatsSource
 from bot.runtime.runtime import Runtime
@@ -42,6 +43,9 @@ def create_app(
     """Build the app: one blueprint per enabled adapter, plus /healthz, /readyz, /metrics."""
     app = Flask("kuaidi-bot")
     app.config["MAX_CONTENT_LENGTH"] = settings.max_request_bytes
+    # Read by adapters.buffered_worker too: the server and the app enforce the same limits.
+    app.config["REQUEST_READ_TIMEOUT"] = settings.request_read_timeout
+    app.wsgi_app = BodyDeadline(app.wsgi_app, settings.request_read_timeout)
     app.json.ensure_ascii = False
     for adapter in adapters:
         blueprint = adapter.blueprint(runtime.inbox)

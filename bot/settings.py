@@ -43,6 +43,9 @@ class Settings(BaseSettings):
     # Sends in flight at once (to different chats; one chat's sends stay in order).
     sender_threads: int = 8
     max_request_bytes: int = 1_000_000
+    request_read_timeout: float = Field(
+        5.0, description="seconds a client has to send a whole request (408 after)"
+    )
     log_level: str = "INFO"
     admin_users: str = Field("", description="comma-separated platform:user ids")
 
