@@ -14,6 +14,7 @@ from __future__ import annotations
 import hmac
 import json
 import logging
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -64,6 +65,29 @@ def open_request(raw: bytes, headers: Mapping[str, str], secrets: WebhookSecrets
     return body
 
 
+_SIGNATURE_HEADERS = ("X-Lark-Request-Timestamp", "X-Lark-Request-Nonce", "X-Lark-Signature")
+_TIMESTAMP = re.compile(r"\d{1,20}")
+_SIGNATURE = re.compile(r"\s*[0-9A-Fa-f]{64}\s*")
+_NONCE_MAX = 128
+
+
+def check_headers(headers: Mapping[str, str], secrets: WebhookSecrets) -> None:
+    """Refuse, before the body is read, what the headers alone show is not from Feishu.
+
+    With an Encrypt Key, Feishu signs every event: the three signature headers come together,
+    a decimal timestamp and a sha256 hex digest. Only the URL-verification handshake has none
+    of them, so a request without any still needs its body to be judged."""
+    if not secrets.encrypt_key:
+        return
+    timestamp, nonce, given = (headers.get(name, "") for name in _SIGNATURE_HEADERS)
+    if not (timestamp or nonce or given):
+        return
+    if not (_TIMESTAMP.fullmatch(timestamp) and _SIGNATURE.fullmatch(given)):
+        raise Rejected(403, "malformed signature headers")
+    if not nonce or len(nonce) > _NONCE_MAX:
+        raise Rejected(403, "malformed signature headers")
+
+
 def _json_object(raw: bytes) -> dict[str, Any]:
     try:
         value = json.loads(raw)
@@ -100,8 +124,9 @@ def make_blueprint(
         log.error("feishu: FEISHU_VERIFICATION_TOKEN is not set; every webhook call is refused")
 
     def handle() -> Response | tuple[Response, int]:
-        raw = request.get_data(cache=False)
         try:
+            check_headers(request.headers, secrets)
+            raw = request.get_data(cache=False)  # within the app's body deadline
             payload = open_request(raw, request.headers, secrets)
         except Rejected as exc:
             log.warning("feishu: rejected webhook request: %s", exc.reason)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Callable
 
 from flask import Blueprint, Response, request
@@ -30,6 +31,8 @@ log = logging.getLogger(__name__)
 MAX_BODY_BYTES = 64 * 1024
 
 _QUERY = ("msg_signature", "timestamp", "nonce")
+#: The shapes of WeCom's query parameters: a sha1 hex digest, a decimal timestamp, a nonce.
+_SHAPES = (re.compile(r"[0-9a-fA-F]{40}"), re.compile(r"\d{1,20}"), re.compile(r"[^\s]{1,128}"))
 
 
 def _plain(body: str, status: int = 200) -> Response:
@@ -37,9 +40,13 @@ def _plain(body: str, status: int = 200) -> Response:
 
 
 def _query() -> tuple[str, str, str]:
+    """The signature parameters, checked before the body is read (a malformed query is not
+    WeCom's: no need to wait for its body)."""
     values = tuple(request.args.get(name, "") for name in _QUERY)
     if not all(values):
         raise Rejected(400, "missing signature parameters")
+    if not all(shape.fullmatch(value) for shape, value in zip(_SHAPES, values, strict=True)):
+        raise Rejected(400, "malformed signature parameters")
     return values  # type: ignore[return-value]
 
 

@@ -3,6 +3,7 @@ what it accepts, and an in-memory `TokenCache`."""
 
 from __future__ import annotations
 
+import io
 import threading
 from collections.abc import Callable
 from datetime import timedelta
@@ -87,3 +88,27 @@ class MemoryTokenCache:
             self.invalidated.append((name, bad_token))
             if self.tokens.get(name) == bad_token:
                 del self.tokens[name]
+
+
+class UnreadBody(io.RawIOBase):
+    """A request body that counts the reads made of it: a check that must refuse a request
+    on its headers alone leaves it at zero."""
+
+    def __init__(self, content: bytes = b"{}" * 500) -> None:
+        self.content = content
+        self.reads = 0
+
+    def environ(self) -> dict:
+        """Test-client `environ_overrides` making this the request's body."""
+        return {"wsgi.input": self, "CONTENT_LENGTH": str(len(self.content))}
+
+    def readable(self) -> bool:
+        """A readable stream."""
+        return True
+
+    def readinto(self, buffer) -> int:
+        """Count the read and hand out the content."""
+        self.reads += 1
+        size = min(len(buffer), len(self.content))
+        buffer[:size], self.content = self.content[:size], self.content[size:]
+        return size

@@ -10,6 +10,7 @@ from flask import Flask
 from adapters.feishu.inbound import WebhookSecrets, make_blueprint
 from adapters.feishu.parse import parse_message
 from bot.models import Incoming
+from tests.fakes.platform import UnreadBody
 from tests.feishu.support import (
     VECTORS,
     RecordingInbox,
@@ -257,3 +258,36 @@ def test_bot_identity_fetched_once_at_blueprint_creation(client, fake_api):
     post_vector(client)
     post_vector(client)
     assert len(fake_api.calls("GET", "/open-apis/bot/v3/info")) == 1
+
+
+WELL_FORMED = {
+    "X-Lark-Request-Timestamp": "1700000000",
+    "X-Lark-Request-Nonce": "1628743913",
+    "X-Lark-Signature": "a" * 64,
+}
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"X-Lark-Request-Timestamp": "1700000000"},
+        {**WELL_FORMED, "X-Lark-Request-Timestamp": "soon"},
+        {**WELL_FORMED, "X-Lark-Signature": "not a sha256 digest"},
+        {**WELL_FORMED, "X-Lark-Request-Nonce": "n" * 200},
+    ],
+)
+@pytest.mark.parametrize("path", ["/feishu/events", "/feishu/card"])
+def test_malformed_signature_headers_are_refused_before_the_body_is_read(
+    client, inbox, headers, path
+):
+    body = UnreadBody()
+    response = client.post(path, headers=headers, environ_overrides=body.environ())
+    assert response.status_code == 403
+    assert body.reads == 0 and inbox.accepted == []
+
+
+def test_well_formed_signature_headers_need_the_body_to_be_judged(client, inbox):
+    body = UnreadBody()
+    response = client.post("/feishu/events", headers=WELL_FORMED, environ_overrides=body.environ())
+    assert response.status_code in (400, 403)  # judged on the body: not Feishu's
+    assert body.reads > 0 and inbox.accepted == []

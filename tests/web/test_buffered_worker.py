@@ -7,51 +7,25 @@ timeout 2 s, body limit 4096 bytes). Time limits here are the clients' own timeo
 
 from __future__ import annotations
 
-import os
 import socket
-import subprocess
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
 
 from adapters.buffered_worker import error_response
-from tests.app.test_procfile import free_port, stop, wait_ready
-
-ROOT = Path(__file__).resolve().parents[2]
-CLIENT_WAIT = 5.0  # well past the 2 s read timeout, for a busy machine
+from tests.web.echo_app import CLIENT_WAIT, echo_server, read_all
 
 
 @pytest.fixture(scope="module")
 def port() -> Iterator[int]:
     """gunicorn with the buffering worker and a single thread, serving the echo app."""
-    port = free_port()
-    gunicorn = str(Path(sys.executable).parent / "gunicorn")
-    args = [gunicorn, "tests.web.echo_app:app", "--bind", f"127.0.0.1:{port}", "--threads", "1"]
-    args += ["--worker-class", "adapters.buffered_worker.BufferedThreadWorker"]
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    process = subprocess.Popen(args, cwd=ROOT, env=env, stderr=subprocess.DEVNULL)
-    try:
-        wait_ready(f"http://127.0.0.1:{port}/healthz")
+    with echo_server("adapters.buffered_worker.BufferedThreadWorker") as port:
         yield port
-        assert process.poll() is None, "the worker died"
-    finally:
-        stop(process)
 
 
 def connect(port: int) -> socket.socket:
-    sock = socket.create_connection(("127.0.0.1", port), timeout=CLIENT_WAIT)
-    return sock
-
-
-def read_all(sock: socket.socket) -> bytes:
-    """Everything the server sends until it closes (a timeout fails the test)."""
-    chunks = []
-    while chunk := sock.recv(65536):
-        chunks.append(chunk)
-    return b"".join(chunks)
+    return socket.create_connection(("127.0.0.1", port), timeout=CLIENT_WAIT)
 
 
 def recv_until(sock: socket.socket, suffix: bytes) -> bytes:

@@ -10,6 +10,7 @@ import pytest
 import xmltodict
 from wechatpy.enterprise.crypto import PrpCrypto
 
+from tests.fakes.platform import UnreadBody
 from tests.wecom.support import aibot_request, app_request, crypto_for, make_settings, signed
 
 
@@ -287,3 +288,28 @@ def test_unconfigured_side_answers_404(vectors, tokens, urls, inbox):
     app.register_blueprint(WeComAdapter(settings, tokens, urls).blueprint(inbox))
     response = app.test_client().post("/wecom/aibot", json={"encrypt": "x"})
     assert_rejected(response, 404, inbox)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"msg_signature": "not-a-sha1", "timestamp": "1409659813", "nonce": "1372623149"},
+        {"msg_signature": "a" * 40, "timestamp": "yesterday", "nonce": "1372623149"},
+        {"msg_signature": "a" * 40, "timestamp": "1409659813", "nonce": "n" * 200},
+        {"msg_signature": "a" * 40, "timestamp": "1409659813"},
+    ],
+)
+@pytest.mark.parametrize("path", ["/wecom/callback", "/wecom/aibot"])
+def test_a_malformed_query_is_refused_before_the_body_is_read(client, inbox, query, path):
+    body = UnreadBody()
+    response = client.post(path, query_string=query, environ_overrides=body.environ())
+    assert response.status_code == 400
+    assert body.reads == 0 and inbox.accepted == []
+
+
+def test_a_well_formed_query_needs_the_body_to_be_judged(client, inbox):
+    body = UnreadBody(b"<xml><Encrypt><![CDATA[AAAA]]></Encrypt></xml>")
+    query = {"msg_signature": "a" * 40, "timestamp": "1409659813", "nonce": "1372623149"}
+    response = client.post("/wecom/callback", query_string=query, environ_overrides=body.environ())
+    assert response.status_code in (400, 403)  # judged on the body: forged
+    assert body.reads > 0 and inbox.accepted == []
