@@ -26,6 +26,9 @@ from collections.abc import Callable, Iterable
 from werkzeug.exceptions import RequestTimeout
 
 WSGIApp = Callable[[dict, Callable], Iterable[bytes]]
+#: The watchdog wakes at most this often (seconds), expiring every guard due by then: one
+#: wake-up per request would cost more than the deadline's precision is worth.
+GRANULARITY = 0.05
 
 
 class _Guard:
@@ -83,7 +86,7 @@ class Watchdog:
                     self._wake.wait()
                 wait = self._due[0].deadline - time.monotonic()
                 if wait > 0:
-                    self._wake.wait(wait)
+                    self._wake.wait(max(wait, GRANULARITY))
                     continue
                 guard = self._due.popleft()
             guard.expire()

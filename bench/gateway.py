@@ -2,7 +2,8 @@
 
 Everything runs on 127.0.0.1, in separate processes like a deployment:
 - a fake upstream (tests/fakes/upstream_server.py) answering every query in 1.5 s;
-- the web app under gunicorn (gthread) with the test-only platform adapter;
+- the web app under gunicorn (the Procfile's worker class; `queued:gthread` or
+  `embedded:gthread` runs plain gthread instead) with the test-only platform adapter;
 - queued mode: `--workers` (default 2) `kuaidi-bot worker`-like processes (run_worker_forever)
   calling the fake upstream over HTTP and sending replies to a fake platform API; one is
   killed with SIGKILL mid-run and restarted, so its claims are recovered through their leases;
@@ -13,6 +14,7 @@ Everything runs on 127.0.0.1, in separate processes like a deployment:
   what makes a slow bot answer twice.
 
     .venv/bin/python bench/gateway.py [--seconds 30 --rate 200 --db postgres|sqlite --workers 2]
+        [--modes queued,naive | queued,queued:gthread | embedded,embedded:gthread]
 
 Reports per mode: ack latency p50/p99/max (first attempt, from its scheduled time), reply
 latency minus the upstream's 1.5 s (p50/p99/max), replies lost, resends (raw sends beyond one
@@ -52,6 +54,7 @@ from tests.fakes.testing_platform import signed_headers  # noqa: E402
 
 PLATFORM_TIMEOUT = 3.0  # Feishu's deadline; the load generator re-delivers after it
 GUNICORN_THREADS = int(os.environ.get("BENCH_GUNICORN_THREADS", "8"))  # the Procfile's 2 × 8
+PROCFILE_WORKER = "adapters.buffered_worker.BufferedThreadWorker"
 PG_URL = os.environ.get("DATABASE_TEST_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 ROLES = {
     "worker": roles.worker_main,
@@ -92,10 +95,15 @@ def _spawn_role(role: str, env: dict[str, str] | None = None, nice: int = 0) -> 
 
 
 def _gunicorn(
-    app: str, port: int, threads: int, env: dict[str, str], processes: int = 2
+    app: str,
+    port: int,
+    threads: int,
+    env: dict[str, str],
+    processes: int = 2,
+    worker_class: str = PROCFILE_WORKER,
 ) -> subprocess.Popen:
     binary = str(Path(sys.executable).parent / "gunicorn")
-    args = [binary, "--pythonpath", str(ROOT), "-k", "gthread", "-w", str(processes)]
+    args = [binary, "--pythonpath", str(ROOT), "-k", worker_class, "-w", str(processes)]
     args += ["--threads", str(threads), "-b", f"127.0.0.1:{port}", "--log-level", "warning"]
     return _spawn(args + ["--graceful-timeout", "3", app], env)
 
@@ -306,8 +314,12 @@ def _database_url(kind: str) -> tuple[str, callable]:
 
 
 def run_mode(mode: str, args, upstream: subprocess.Popen, upstream_url: str) -> dict:
-    """One mode, start to finish, with its own database and fake platform."""
+    """One mode (`queued`, `embedded`, `naive`; `:gthread` for plain gthread web processes),
+    start to finish, with its own database and fake platform."""
     from bot.storage import open_database
+
+    label, (mode, _, server) = mode, mode.partition(":")
+    worker_class = server or PROCFILE_WORKER
 
     platform = Platform()
     db_url, drop = _database_url(args.db)
@@ -326,13 +338,14 @@ def run_mode(mode: str, args, upstream: subprocess.Popen, upstream_url: str) -> 
     try:
         if mode == "queued":
             app = "bench.gateway_roles:web_app()"
-            processes.append(_gunicorn(app, port, GUNICORN_THREADS, env))
+            processes.append(_gunicorn(app, port, GUNICORN_THREADS, env, 2, worker_class))
             workers = [spawn_worker() for _ in range(args.workers)]
         elif mode == "embedded":
             app = "bench.gateway_roles:embedded_app()"
-            processes.append(_gunicorn(app, port, GUNICORN_THREADS, env, processes=1))
+            processes.append(_gunicorn(app, port, GUNICORN_THREADS, env, 1, worker_class))
         else:
-            processes.append(_gunicorn("bench.gateway_roles:naive_app()", port, 250, env))
+            naive = "bench.gateway_roles:naive_app()"
+            processes.append(_gunicorn(naive, port, 250, env, worker_class="gthread"))
         _wait_http(f"http://127.0.0.1:{port}/healthz")
         time.sleep(1.0)  # let the worker processes open their pools
         threads = 700 if mode == "naive" else 64
@@ -357,7 +370,7 @@ def run_mode(mode: str, args, upstream: subprocess.Popen, upstream_url: str) -> 
         load.run(kill_and_restart if killed else None)
         cpu = {"seconds": round(time.monotonic() - started, 1), **meter.stop()}
         _drain(platform, load.count, idle_seconds=roles.LEASE_SECONDS * 2, cap=300)
-        summary = _summarise(mode, load, platform, killed)
+        summary = _summarise(label, load, platform, killed)
         # CPU seconds per group while the load ran (2 cores give 2 s per second).
         return {**summary, "left_over": _backlog(db_url), "cpu_during_load": cpu}
     finally:
