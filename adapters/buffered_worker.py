@@ -188,16 +188,9 @@ class BufferedThreadWorker(ThreadWorker):
                     return  # closed as idle meanwhile
             arriving = _Arriving(time.monotonic() + self.read_timeout, self.max_body)
             self._arriving[conn] = arriving
-        try:
-            data = conn.sock.recv(65536)
-        except (BlockingIOError, InterruptedError):
-            return
-        except OSError:
-            data = b""
-        if not data:
-            self._close(conn)
-            return
-        self._take(conn, arriving, data)
+        data = self._receive(conn)
+        if data:
+            self._take(conn, arriving, data)
 
     def _take(self, conn: TConn, arriving: _Arriving, data: bytes) -> None:
         outcome = arriving.feed(data)
@@ -272,14 +265,19 @@ class BufferedThreadWorker(ThreadWorker):
         self._lingering[conn] = time.monotonic() + LINGER
 
     def _drain(self, conn: TConn) -> None:
+        self._receive(conn)  # discarded: the answer is sent
+
+    def _receive(self, conn: TConn) -> bytes | None:
+        """What the socket has (None: nothing yet); closes the connection at its end."""
         try:
             data = conn.sock.recv(65536)
         except (BlockingIOError, InterruptedError):
-            return
+            return None
         except OSError:
             data = b""
         if not data:
             self._close(conn)
+        return data
 
     def _send(self, conn: TConn, data: bytes) -> None:
         """A short answer on a fresh, non-blocking socket: it fits in the send buffer."""

@@ -41,41 +41,31 @@ def post(body: bytes, extra: str = "") -> bytes:
     return head.encode() + body
 
 
-def test_a_slow_body_gets_408_and_the_connection_is_closed(port):
-    with connect(port) as sock:
-        sock.sendall(b"POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 100\r\n\r\nabc")
-        assert read_all(sock) == error_response(408)
+CHUNK = b"800\r\n" + b"x" * 0x800 + b"\r\n"
 
 
-def test_slow_headers_get_408_too(port):
+@pytest.mark.parametrize(
+    ("sent", "status"),
+    [
+        # a body that stops coming, and headers that stop coming: 408 at the deadline
+        (b"POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 100\r\n\r\nabc", 408),
+        (b"POST /echo HTTP/1.1\r\nHost: t\r\n", 408),
+        # an oversize body, declared (refused before any of it is sent) or chunked
+        (b"POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 4097\r\n\r\n", 413),
+        (b"POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n" + CHUNK * 3, 413),
+        (b"HELLO\r\n\r\n", 400),
+    ],
+    ids=["slow body", "slow headers", "declared oversize", "chunked oversize", "garbage"],
+)
+def test_refused_requests_get_their_status_and_the_connection_is_closed(port, sent, status):
     with connect(port) as sock:
-        sock.sendall(b"POST /echo HTTP/1.1\r\nHost: t\r\n")
-        assert read_all(sock) == error_response(408)
+        sock.sendall(sent)
+        assert read_all(sock) == error_response(status)
 
 
 def test_a_connection_that_sends_nothing_is_closed_without_an_answer(port):
     with connect(port) as sock:
         assert read_all(sock) == b""
-
-
-def test_a_declared_oversize_body_gets_413_before_any_of_it_is_sent(port):
-    with connect(port) as sock:
-        sock.sendall(b"POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 4097\r\n\r\n")
-        assert read_all(sock) == error_response(413)
-
-
-def test_an_oversize_chunked_body_gets_413(port):
-    chunk = b"800\r\n" + b"x" * 0x800 + b"\r\n"
-    with connect(port) as sock:
-        sock.sendall(b"POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n")
-        sock.sendall(chunk * 3)
-        assert read_all(sock) == error_response(413)
-
-
-def test_garbage_gets_400(port):
-    with connect(port) as sock:
-        sock.sendall(b"HELLO\r\n\r\n")
-        assert read_all(sock) == error_response(400)
 
 
 def test_complete_requests_are_served_normally(port):

@@ -213,23 +213,22 @@ def environment(tmp_path) -> Iterator[dict[str, str]]:
         wecom.close()
 
 
-def test_kuaidi_bot_run_keeps_answering_while_slow_clients_are_turned_away(environment):
-    process = start("kuaidi-bot run", environment)
+def check_process(command: str, environment: dict[str, str]) -> None:
+    """Start `command`, wait until it is ready, run the check, and see it still running."""
+    process = start(command, environment)
     try:
         wait_ready(f"http://127.0.0.1:{environment['PORT']}/readyz")
         assert_survives_slow_clients(int(environment["PORT"]))
         assert process.poll() is None
     finally:
         stop(process)
+
+
+def test_kuaidi_bot_run_keeps_answering_while_slow_clients_are_turned_away(environment):
+    check_process("kuaidi-bot run", environment)
 
 
 @pytest.mark.postgres
 def test_procfile_web_keeps_answering_while_slow_clients_are_turned_away(environment, pg_url):
     environment["DATABASE_URL"] = pg_url
-    process = start(procfile()["web"], environment)
-    try:
-        wait_ready(f"http://127.0.0.1:{environment['PORT']}/readyz")
-        assert_survives_slow_clients(int(environment["PORT"]))
-        assert process.poll() is None
-    finally:
-        stop(process)
+    check_process(procfile()["web"], environment)
