@@ -8,14 +8,8 @@ Procfile itself, the configuration comes from the environment only.
 from __future__ import annotations
 
 import json
-import os
-import shlex
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
@@ -23,27 +17,15 @@ import redis
 
 from adapters.telegram.inbound import SECRET_HEADER, WEBHOOK_PATH
 from tests.fakes.upstream_server import FakeUpstream
+from tests.support.processes import ROOT, process_env, procfile, start, stop, wait_ready
 from tests.telegram.fake_bot_api import TOKEN, FakeBotApi
 from tests.telegram.updates import text_update
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
 
-ROOT = Path(__file__).resolve().parents[2]
 NUMBER = "YT1234567890123"
 REDIS_DB = 13  # a logical database of its own: the bot writes its real `kuaidi:` keys
 VECTOR = json.loads((ROOT / "tests/data/vectors/telegram.json").read_text(encoding="utf-8"))
-
-
-def procfile() -> dict[str, str]:
-    """Process type → command, as in the Procfile."""
-    lines = (ROOT / "Procfile").read_text(encoding="utf-8").splitlines()
-    return dict(line.split(": ", 1) for line in lines if line.strip())
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture
@@ -55,11 +37,7 @@ def services(pg_url, redis_url, tmp_path) -> Iterator[tuple[dict[str, str], Fake
     with FakeBotApi(me=VECTOR["bot_getMe"]) as api, FakeUpstream(appcode=None) as upstream:
         upstream.set_track(NUMBER, 3, [("2026-03-01 08:00:00", "快件已到达【西湖营业部】")])
         env = {
-            **os.environ,
-            "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
-            "PYTHONPATH": str(ROOT),
-            "RUN_DIR": str(tmp_path),
-            "PORT": str(free_port()),
+            **process_env(tmp_path),
             "DATABASE_URL": pg_url,
             "REDIS_URL": redis_db,
             "KUAIDI_APPCODE": "test-appcode",
@@ -75,31 +53,6 @@ def services(pg_url, redis_url, tmp_path) -> Iterator[tuple[dict[str, str], Fake
     client = redis.Redis.from_url(redis_db)
     for key in client.scan_iter("kuaidi:*"):
         client.delete(key)
-
-
-def start(command: str, env: dict[str, str]) -> subprocess.Popen:
-    args = shlex.split(os.path.expandvars(command.replace("$PORT", env["PORT"])))
-    return subprocess.Popen(args, cwd=env["RUN_DIR"], env=env, stdout=subprocess.DEVNULL)
-
-
-def stop(process: subprocess.Popen) -> None:
-    process.terminate()
-    try:
-        process.wait(20)
-    except subprocess.TimeoutExpired:
-        process.kill()
-
-
-def wait_ready(url: str, seconds: float = 30.0) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(url, timeout=1.0).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise AssertionError(f"{url} never became ready")
 
 
 def test_web_and_worker_processes_answer_a_webhook_once(services):

@@ -17,9 +17,8 @@ from pathlib import Path
 from flask import Flask, request
 
 from adapters.body_deadline import BodyDeadline
-from tests.app.test_procfile import free_port, stop, wait_ready
+from tests.support.processes import ROOT, free_port, stop, wait_ready
 
-ROOT = Path(__file__).resolve().parents[2]
 READ_TIMEOUT = 2.0
 CLIENT_WAIT = READ_TIMEOUT + 3.0  # a client's own limit: well past it, for a busy machine
 

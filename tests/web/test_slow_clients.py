@@ -12,27 +12,23 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import selectors
 import socket
-import sys
 import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import httpx
 import pytest
 
 from adapters.telegram.inbound import SECRET_HEADER, WEBHOOK_PATH
-from tests.app.test_procfile import free_port, procfile, start, stop, wait_ready
 from tests.feishu.support import FakeFeishu
+from tests.support.processes import ROOT, process_env, procfile, start, stop, wait_ready
 from tests.telegram.fake_bot_api import TOKEN, FakeBotApi
 from tests.telegram.updates import text_update
 from tests.wecom.support import FakeWeCom
 
-ROOT = Path(__file__).resolve().parents[2]
 TELEGRAM = json.loads((ROOT / "tests/data/vectors/telegram.json").read_text(encoding="utf-8"))
 WECOM = json.loads((ROOT / "tests/data/vectors/wecom.json").read_text(encoding="utf-8"))
 READ_TIMEOUT = 2.0  # REQUEST_READ_TIMEOUT for the processes under test
@@ -181,12 +177,8 @@ def environment(tmp_path) -> Iterator[dict[str, str]]:
     with FakeBotApi(me=TELEGRAM["bot_getMe"]) as telegram:
         feishu, wecom = FakeFeishu().start(), FakeWeCom(corp_id=WECOM["corp_id"]).start()
         yield {
-            **os.environ,
-            "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
-            "PYTHONPATH": str(ROOT),
-            "RUN_DIR": str(tmp_path),
+            **process_env(tmp_path),
             "DATA_DIR": str(tmp_path / "data"),
-            "PORT": str(free_port()),
             "LOG_LEVEL": "WARNING",
             "REQUEST_READ_TIMEOUT": str(READ_TIMEOUT),
             "KUAIDI_POLLER": "0",
