@@ -34,7 +34,7 @@ def parse_number_args(args: str) -> NumberArgs | None:
     words = args.split()
     if not words:
         return None
-    found = find_waybills(args)
+    found = find_waybills(args, asked=True)  # a command to track is intent in itself
     waybill = found[0] if found else None
     used = 0
     if waybill is not None:
@@ -98,7 +98,7 @@ class CommandHandlers:
 
     def cmd_track(self, message: Incoming, command: Command) -> list[Reply]:
         """/track <number> [tail]; several numbers are fine too."""
-        found = find_waybills(command.args)
+        found = find_waybills(command.args, asked=True)
         if len(found) > 1:
             return self.dialogue.track(message, found)
         parsed = parse_number_args(command.args)

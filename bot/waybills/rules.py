@@ -136,7 +136,6 @@ RULES: tuple[Rule, ...] = (
     Rule("sagawa", r"\d{12}", 0.2, ck.mod7_valid),
     Rule("japanpost", r"\d{12}", 0.2, ck.mod7_valid),
     Rule("canpost", r"\d{16}", 0.45, ck.canpost16_valid, strict=True),
-    Rule("dhl", r"\d{14}", 0.2),  # DHL eCommerce 14
     Rule("purolator", r"[0-5]\d{11}", 0.2, ck.luhn_valid),
     Rule(None, r"[FC]\d{10}", 0.3),  # Amazon international (A… is UPS's waybill)
     # Korean domestic carriers: the last digit is the rest mod 7 like Japan's.

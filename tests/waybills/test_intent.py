@@ -88,3 +88,11 @@ def test_decided_is_none_when_carriers_tie_or_are_weak():
     clear = Waybill("X", (Candidate("a", 0.9), Candidate("b", 0.5)))
     assert (tie.decided, weak.decided, clear.decided) == (None, None, "a")
     assert tie.carrier == "a"  # the JSON contract still shows the top candidate
+
+
+def test_a_track_command_is_intent():
+    from bot.engine_commands import parse_number_args
+
+    assert numbers(f"{KOREAN} {KOREAN[::-1]}", asked=True) == [KOREAN, KOREAN[::-1]]
+    parsed = parse_number_args(f"{KOREAN} 5678")
+    assert parsed.waybill.number == KOREAN and parsed.tail == "5678"
