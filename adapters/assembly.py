@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 
 from flask import Flask
@@ -30,7 +31,7 @@ from bot.lookup import Lookup
 from bot.models import Incoming, Reply
 from bot.render import render_text
 from bot.runtime.ports import Sender
-from bot.runtime.runtime import Runtime, run_worker_forever
+from bot.runtime.runtime import Runtime, parked_report, run_worker_forever
 from bot.runtime.shared import SharedState
 from bot.settings import Settings
 from bot.storage import Database, open_database
@@ -100,6 +101,7 @@ def build_core(
             Health(db, clock),
             max_subscriptions=settings.kuaidi_max_subscriptions,
             daily_budget=settings.kuaidi_daily_budget,
+            parked=partial(parked_report, db),  # the runtime's parked rows, in /status
         )
     dialogue = TrackingDialogue(lookup, store, service)
     commands = CommandHandlers(dialogue, registry, store, service, admin_ids(settings))
@@ -227,6 +229,7 @@ def build_application(
         sender_threads=settings.sender_threads if sender_threads is None else sender_threads,
         on_unreachable=subscriptions.on_unreachable,
         shared=shared,
+        hold_seconds=settings.chat_hold_seconds,
     )
     poller = build_poller(settings, core, runtime.outbox)
     flask = create_app(

@@ -21,6 +21,7 @@ from adapters.base import PlatformAdapter
 from adapters.body_deadline import BodyDeadline
 from bot.runtime.logs import delivery_id_var, request_id_var
 from bot.runtime.metrics import CONTENT_TYPE, StatsSource
+from bot.runtime.ports import MalformedId
 from bot.runtime.runtime import Runtime
 from bot.settings import Settings
 
@@ -100,6 +101,12 @@ def _install_error_handlers(app: Flask) -> None:
         if exc.code == 405 and exc.valid_methods:
             response.headers["Allow"] = ", ".join(exc.valid_methods)
         return response
+
+    @app.errorhandler(MalformedId)
+    def _malformed_id(exc: MalformedId):
+        # Raised by `Inbox.accept` before anything is stored: a retry cannot fix it.
+        log.warning("refused %s %s: %s", request.method, request.path, exc)
+        return jsonify({"error": "malformed_id", "status": 400}), 400
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):

@@ -42,6 +42,9 @@ class Settings(BaseSettings):
     worker_threads: int = 16
     # Sends in flight at once (to different chats; one chat's sends stay in order).
     sender_threads: int = 8
+    # A row that failed (retrying with back-off, or about to be parked) holds back its chat's
+    # later messages at most this long; after it they go ahead of it, still in order.
+    chat_hold_seconds: float = Field(10.0, ge=0)
     max_request_bytes: int = 1_000_000
     request_read_timeout: float = Field(
         5.0, description="seconds a client has to send a whole request (408 after)"

@@ -255,5 +255,9 @@ TEXTS.update(
             "⚠️ Throttled by the upstream since {since}; backing off until {until}",
         ),
         "sub_status_ok": ("上游正常。", "Upstream OK."),
+        "sub_status_parked": (
+            "🅿️ 已搁置（{queue}）：{count} 条（{reasons}），最近：",
+            "🅿️ Parked ({queue}): {count} ({reasons}); newest:",
+        ),
     }
 )

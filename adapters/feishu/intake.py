@@ -17,7 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 from adapters.feishu.parse import parse_envelope
-from bot.runtime.ports import Inbox
+from bot.runtime.ports import Inbox, MalformedId
 
 log = logging.getLogger(__name__)
 
@@ -55,8 +55,12 @@ def build_handler(inbox: Inbox, bot_open_id: Callable[[], str | None]) -> Any:
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             log.warning("feishu: malformed event on the long connection: %s", exc)
             return  # redelivery cannot fix it
-        if parsed is not None:
+        if parsed is None:
+            return
+        try:
             inbox.accept(parsed.delivery_id, parsed.message)
+        except MalformedId as exc:
+            log.warning("feishu: refused an event on the long connection: %s", exc)
 
     def on_card(event: Any) -> Any:
         accept(event)

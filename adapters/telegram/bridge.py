@@ -37,6 +37,7 @@ CALL_TIMEOUT = 30.0
 #: What a masked bot token reads as in logs and error texts.
 TOKEN_LABEL = "<token>"
 
+
 @dataclass(frozen=True)
 class BotIdentity:
     """Who we are on Telegram (from getMe): needed to tell `/cmd@us` from `/cmd@other`."""

@@ -22,7 +22,7 @@ from telegram.warnings import PTBUserWarning
 
 from adapters.telegram.bridge import BotBridge
 from adapters.telegram.inbound import hand_over, read_update
-from bot.runtime.ports import Inbox
+from bot.runtime.ports import Inbox, MalformedId
 
 log = logging.getLogger(__name__)
 
@@ -106,8 +106,12 @@ class LongPoller:
             if not isinstance(update_id, int) or isinstance(update_id, bool):
                 log.warning("telegram getUpdates returned an entry without an update_id")
                 continue  # nothing to acknowledge it by; the next id moves the offset past it
-            # raising here (the database) keeps the offset: the update is read again later
-            hand_over(self._inbox, read_update(data, bot, me))
+            # raising here (the database) keeps the offset: the update is read again later;
+            # an id the inbox refuses is dropped, as reading it again cannot fix it
+            try:
+                hand_over(self._inbox, read_update(data, bot, me))
+            except MalformedId as exc:
+                log.warning("telegram: refused update %s: %s", update_id, exc)
             self.offset = update_id + 1
         return len(updates)
 

@@ -216,4 +216,3 @@ class TrackingDialogue:
         if final:
             return (refresh,)
         return (Button(t("btn_subscribe", language), f"sub:{number}"), refresh)
-

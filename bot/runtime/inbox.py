@@ -3,7 +3,10 @@
 `accept` is the only thing the webhook path does (one INSERT that ignores a repeated
 `(platform, delivery_id)`). Workers `claim` rows under a lease, and `complete` writes the
 replies to the outbox and marks the row done in one transaction, so a reply exists exactly
-when its message is done. Failures are retried with backoff, then parked with their error.
+when its message is done. Failures are retried with backoff, then parked with their error
+and a reason (`park_reason`). A row that cannot even be read back (a payload this version
+does not understand) is handed out all the same, as an item without a message, so that it
+fails like any other row instead of failing the whole claimed batch.
 """
 
 from __future__ import annotations
@@ -29,7 +32,8 @@ from bot.runtime.leases import (
 )
 from bot.runtime.logs import bind_delivery
 from bot.runtime.metrics import Metrics
-from bot.runtime.outbox import DurableOutbox
+from bot.runtime.outbox import DurableOutbox, parked_counts, parked_rows
+from bot.runtime.ports import check_ids
 from bot.runtime.schema import DONE, PARKED, PENDING, REJECTED, inbox
 from bot.runtime.unreachable import UnreachableTargets
 from bot.storage.db import Database
@@ -41,6 +45,8 @@ log = logging.getLogger(__name__)
 SWEEP_INTERVAL = timedelta(seconds=5)
 #: Longest error text kept on a row (the rest is in the log).
 ERROR_CHARS = 2000
+#: Seconds a failed row keeps its chat's later rows waiting (see `bot.runtime.schema`).
+HOLD_SECONDS = 10.0
 
 
 @dataclass(frozen=True)
@@ -50,9 +56,12 @@ class InboxItem:
     row_id: int
     platform: str
     delivery_id: str
-    message: Incoming
+    #: None when the stored payload could not be read; `unreadable` says why.
+    message: Incoming | None
     attempts: int
     token: str
+    hold_until: datetime | None = None
+    unreadable: str = ""
 
 
 class DurableInbox:
@@ -67,6 +76,7 @@ class DurableInbox:
         unreachable: UnreachableTargets,
         *,
         max_attempts: int = 3,
+        hold_seconds: float = HOLD_SECONDS,
         on_accept: Callable[[], None] | None = None,
     ) -> None:
         self.db = db
@@ -75,11 +85,14 @@ class DurableInbox:
         self.outbox = outbox
         self.unreachable = unreachable
         self.max_attempts = max_attempts
+        self.hold_seconds = hold_seconds
         self._on_accept = on_accept
         self._next_sweep = datetime.min.replace(tzinfo=UTC)
 
     def accept(self, delivery_id: str, message: Incoming) -> bool:
-        """Record the message under (message.platform, delivery_id); False if seen before."""
+        """Record the message under (message.platform, delivery_id); False if seen before.
+        `MalformedId` (nothing stored) when an id is larger than the runtime accepts."""
+        check_ids(delivery_id, message)
         now = self.clock.now()
         values = {
             "platform": message.platform,
@@ -143,17 +156,7 @@ class DurableInbox:
             rows = claim_rows(
                 conn, inbox, condition, claim, limit, {"attempts": inbox.c.attempts + 1}
             )
-        return [
-            InboxItem(
-                row.id,
-                row.platform,
-                row.delivery_id,
-                incoming_from_dict(json.loads(row.payload)),
-                row.attempts,
-                row.claim_token,
-            )
-            for row in rows
-        ]
+        return [_item(row) for row in rows]
 
     def _park_exhausted(self, conn, claim: Claim) -> None:
         """Park rows whose last allowed attempt was abandoned (the worker died mid-way)."""
@@ -168,6 +171,7 @@ class DurableInbox:
                 status=PARKED,
                 finished_at=claim.now,
                 last_error=func.coalesce(inbox.c.last_error, "abandoned: lease expired"),
+                park_reason="abandoned",
             )
         )
         if conn.execute(stmt).rowcount:
@@ -199,15 +203,25 @@ class DurableInbox:
             if not done and not _done_by(conn, item):
                 raise LeaseLost(f"inbox row {item.row_id} was taken over")
 
-    def fail(self, item: InboxItem, error: str) -> bool:
-        """Schedule a retry, or park the row after `max_attempts`; True when parked."""
+    def fail(self, item: InboxItem, error: str, reason: str = "handler_error") -> bool:
+        """Record the error and schedule a retry with backoff, or park the row (under
+        `reason`) after `max_attempts`; True when parked. The chat's later rows wait for
+        this one only until `hold_seconds` after its first failure."""
         now = self.clock.now()
         error = error[:ERROR_CHARS]
         if item.attempts >= self.max_attempts:
-            values = {"status": PARKED, "finished_at": now, "last_error": error}
+            values = {
+                "status": PARKED,
+                "finished_at": now,
+                "last_error": error,
+                "park_reason": reason,
+            }
         else:
-            later = now + timedelta(seconds=backoff(item.attempts))
-            values = {"available_at": later, "last_error": error}
+            values = {
+                "available_at": now + timedelta(seconds=backoff(item.attempts)),
+                "last_error": error,
+                "hold_until": item.hold_until or now + timedelta(seconds=self.hold_seconds),
+            }
 
         def finish() -> None:
             with self.db.engine.begin() as conn:
@@ -216,8 +230,16 @@ class DurableInbox:
         self.db.once_more_if_disconnected(finish)
         parked = values.get("status") == PARKED
         if parked:
-            self.metrics.inc("inbox_parked", platform=item.platform)
+            self.metrics.inc("inbox_parked", platform=item.platform, reason=reason)
         return parked
+
+    def parked(self, limit: int = 50) -> list[dict]:
+        """The most recent parked rows with their reasons and errors, for an operator."""
+        return parked_rows(self.db, inbox, inbox.c.delivery_id, limit)
+
+    def parked_by_reason(self) -> dict[str, int]:
+        """Parked rows per reason (for /metrics)."""
+        return parked_counts(self.db, inbox)
 
     def counts(self) -> dict[str, int]:
         """Rows per status (for /metrics)."""
@@ -243,6 +265,24 @@ class DurableInbox:
         stmt = inbox.delete().where(finished, inbox.c.finished_at < cutoff)
         with self.db.engine.begin() as conn:
             return conn.execute(stmt).rowcount
+
+
+def _item(row) -> InboxItem:
+    """The claimed row as an item; without a message when its payload cannot be read."""
+    try:
+        message, unreadable = incoming_from_dict(json.loads(row.payload)), ""
+    except Exception as exc:  # noqa: BLE001 - any decoding fault makes this one row fail
+        message, unreadable = None, f"unreadable payload: {type(exc).__name__}: {exc}"
+    return InboxItem(
+        row.id,
+        row.platform,
+        row.delivery_id,
+        message,
+        row.attempts,
+        row.claim_token,
+        row.hold_until,
+        unreadable,
+    )
 
 
 def _done_by(conn, item: InboxItem) -> bool:

@@ -4,8 +4,11 @@ Claims go through `bot.storage.sql.claim_rows_locked` (`FOR UPDATE SKIP LOCKED` 
 PostgreSQL, one atomic `UPDATE … RETURNING` on SQLite), so any number of processes can claim
 side by side. Eligible rows are `pending`, due (`available_at` passed) and the head of their
 chat (the oldest `pending` row with the same key), so one chat is worked on in order, one at
-a time. Finishing a row checks the claim token, so a worker whose lease ran out cannot
-overwrite the one that took over.
+a time. A row that failed stops counting as a head once its `hold_until` has passed: the
+rows behind it go ahead (still in order among themselves), and it is retried on its own
+schedule, so a row that cannot be handled or sent delays its chat by a bounded time.
+Finishing a row checks the claim token, so a worker whose lease ran out cannot overwrite the
+one that took over.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, Row, Table, and_, bindparam, func, select, update
+from sqlalchemy import Connection, Row, Table, and_, bindparam, func, or_, select, update
 from sqlalchemy.sql.elements import ColumnElement
 
 from bot.runtime.schema import PENDING
@@ -39,14 +42,23 @@ class Claim:
 
 
 def eligible(table: Table, key_column: str, now: datetime) -> ColumnElement[bool]:
-    """Pending, due, and the oldest pending row of its chat (the chat's head)."""
+    """Pending, due, and either the oldest holding row of its chat (the chat's head) or a
+    failed row whose hold is over (retried out of order, beside the head)."""
     # One aggregate over the pending rows, not a correlated NOT EXISTS: the planner's choice
     # for the latter turns quadratic when a queue table's statistics are stale.
     head = table.alias("head")
+    holding = or_(head.c.hold_until.is_(None), head.c.hold_until > now)
     heads = (
-        select(func.min(head.c.id)).where(head.c.status == PENDING).group_by(head.c[key_column])
+        select(func.min(head.c.id))
+        .where(head.c.status == PENDING, holding)
+        .group_by(head.c[key_column])
     )
-    return and_(table.c.status == PENDING, table.c.available_at <= now, table.c.id.in_(heads))
+    released = and_(table.c.hold_until.is_not(None), table.c.hold_until <= now)
+    return and_(
+        table.c.status == PENDING,
+        table.c.available_at <= now,
+        or_(table.c.id.in_(heads), released),
+    )
 
 
 def claim_rows(

@@ -22,7 +22,6 @@ request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id
 delivery_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("delivery_id", default="-")
 
 
-
 @contextmanager
 def bound(var: contextvars.ContextVar[str], value: str) -> Iterator[None]:
     """Set a context id for the duration of a block, restoring the previous value after."""

@@ -21,7 +21,7 @@ COUNTERS = {
     "rejected": "Deliveries the adapter could not read (stored, skipped), by platform.",
     "duplicates": "Re-deliveries dropped by the inbox's unique key, by platform.",
     "handled": "Inbox rows handled by this process, by platform and outcome.",
-    "inbox_parked": "Inbox rows parked after repeated handler failures, by platform.",
+    "inbox_parked": "Inbox rows parked after repeated failures, by platform and reason.",
     "sent": "Outbox rows delivered by this process, by platform.",
     "send_failures": "Failed or deferred sends by platform and reason.",
     "unreachable": "Targets newly marked unreachable by a permanent refusal, by platform.",
@@ -95,8 +95,14 @@ def queue_gauges(
     outbox_lag: float,
     inbox_lag: float,
     unreachable: int,
+    parked: Mapping[str, Mapping[str, int]] | None = None,
 ) -> dict[str, tuple[str, list]]:
-    """Gauges describing the inbox and outbox queues."""
+    """Gauges describing the inbox and outbox queues; `parked` is queue -> reason -> rows."""
+    by_reason = [
+        ({"queue": queue, "reason": reason}, float(n))
+        for queue, reasons in sorted((parked or {}).items())
+        for reason, n in sorted(reasons.items())
+    ]
     return {
         "kuaidi_inbox_rows": (
             "Inbox rows by status.",
@@ -107,11 +113,8 @@ def queue_gauges(
             [({"status": s}, float(n)) for s, n in sorted(outbox_counts.items())],
         ),
         "kuaidi_parked_rows": (
-            "Parked rows, inbox and outbox.",
-            [
-                ({"queue": "inbox"}, float(inbox_counts.get("parked", 0))),
-                ({"queue": "outbox"}, float(outbox_counts.get("parked", 0))),
-            ],
+            "Parked rows by queue (inbox, outbox) and reason; each needs an operator.",
+            by_reason,
         ),
         "kuaidi_outbox_lag_seconds": ("Age of the oldest unsent outbox row.", [({}, outbox_lag)]),
         "kuaidi_inbox_lag_seconds": ("Age of the oldest unhandled delivery.", [({}, inbox_lag)]),

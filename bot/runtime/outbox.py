@@ -2,7 +2,9 @@
 
 Rows are enqueued by the worker (in the transaction that finishes an inbox row) and by the
 subscription poller (`enqueue`). The sender claims the head row of each chat, so a chat's
-messages leave in order, and finishes it as sent, rescheduled or parked.
+messages leave in order, and finishes it as sent, rescheduled or parked. A claim counts an
+attempt at once (given back when the row is released or deferred untried), so a row whose
+sends keep dying before they are finished still runs out of attempts and gets parked.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, Row, func, select
+from sqlalchemy import Column, Connection, Row, Table, func, select
 
 from bot.clock import Clock
 from bot.models import Reply, Target, reply_from_dict, reply_to_dict
@@ -28,6 +30,8 @@ THREAD_KEY = "target_thread"
 
 #: Longest error text kept on a row.
 ERROR_CHARS = 2000
+#: Seconds a failed row keeps its chat's later rows waiting (see `bot.runtime.schema`).
+HOLD_SECONDS = 10.0
 
 
 @dataclass(frozen=True)
@@ -36,8 +40,10 @@ class OutboxItem:
 
     row_id: int
     target: Target
-    reply: Reply
+    #: None when the stored payload could not be read; `unreadable` says why.
+    reply: Reply | None
     idempotency_key: str
+    #: Tries before this one (the claim counted this one in the row already).
     attempts: int
     token: str
     created_at: datetime
@@ -45,15 +51,20 @@ class OutboxItem:
     lease_until: datetime
     #: The target refused a send for good and has not written since (checked at claim time).
     unreachable: bool
+    hold_until: datetime | None = None
+    unreadable: str = ""
 
 
 class DurableOutbox:
     """Enqueue, claim and finish outbox rows."""
 
-    def __init__(self, db: Database, clock: Clock, metrics: Metrics) -> None:
+    def __init__(
+        self, db: Database, clock: Clock, metrics: Metrics, hold_seconds: float = HOLD_SECONDS
+    ) -> None:
         self.db = db
         self.clock = clock
         self.metrics = metrics
+        self.hold_seconds = hold_seconds
         # Set when rows were added in this process, so an idle sender wakes at once.
         self.wakeup = threading.Event()
 
@@ -91,22 +102,11 @@ class DurableOutbox:
         claim = Claim.new(owner, self.clock.now(), lease_seconds)
         with self.db.engine.begin() as conn:
             condition = eligible(outbox, "target_key", claim.now)
-            rows = claim_rows(conn, outbox, condition, claim, limit)
+            counted = {"attempts": outbox.c.attempts + 1}
+            rows = claim_rows(conn, outbox, condition, claim, limit, counted)
             # One query for the batch instead of one connection per send.
             refused = _unreachable_among(conn, rows)
-        return [
-            OutboxItem(
-                row.id,
-                *_target_and_reply(row),
-                row.idempotency_key,
-                row.attempts,
-                row.claim_token,
-                row.created_at,
-                claim.lease_until,
-                (row.platform, row.chat_id) in refused,
-            )
-            for row in rows
-        ]
+        return [_item(row, claim.lease_until, refused) for row in rows]
 
     def extend(self, items: Sequence[OutboxItem], lease_seconds: float) -> int:
         """Renew the leases of rows still being sent; return how many were renewed."""
@@ -116,7 +116,7 @@ class DurableOutbox:
 
     def release(self, item: OutboxItem) -> bool:
         """Give a claimed row back untried (no attempt counted), due at once."""
-        return self._finish(item, {"available_at": self.clock.now()})
+        return self._finish(item, {"available_at": self.clock.now(), "attempts": item.attempts})
 
     def mark_sent(self, item: OutboxItem, message_id: str | None) -> bool:
         """Record the send; False when the claim was lost (another sender has the row)."""
@@ -124,18 +124,23 @@ class DurableOutbox:
         return self._finish(item, values)
 
     def reschedule(self, item: OutboxItem, delay: float, error: str = "", count: bool = True):
-        """Release the row to be retried after `delay` s; `count` adds a failed attempt."""
-        values = {"available_at": self.clock.now() + timedelta(seconds=max(0.0, delay))}
+        """Release the row to be retried after `delay` s; `count` records a failed attempt,
+        after which the chat's later rows wait for this one only until `hold_seconds` after
+        its first failure (a deferral, `count=False`, holds them: they would wait too)."""
+        now = self.clock.now()
+        values = {"available_at": now + timedelta(seconds=max(0.0, delay))}
+        values["attempts"] = item.attempts + 1 if count else item.attempts
         if count:
-            values["attempts"] = item.attempts + 1
+            values["hold_until"] = item.hold_until or now + timedelta(seconds=self.hold_seconds)
         if error:
             values["last_error"] = error[:ERROR_CHARS]
         return self._finish(item, values)
 
-    def park(self, item: OutboxItem, error: str) -> bool:
-        """Give up on the row, keeping the error for an operator."""
+    def park(self, item: OutboxItem, error: str, reason: str = "error") -> bool:
+        """Give up on the row, keeping the error and a short reason for an operator."""
         values = {
             "status": PARKED,
+            "park_reason": reason,
             "last_error": error[:ERROR_CHARS],
             "attempts": item.attempts + 1,
             "sent_at": None,
@@ -166,16 +171,12 @@ class DurableOutbox:
         return max(0.0, (self.clock.now() - oldest).total_seconds())
 
     def parked(self, limit: int = 50) -> list[dict]:
-        """The most recent parked rows with their errors, for an operator."""
-        query = (
-            select(outbox.c.idempotency_key, outbox.c.platform, outbox.c.chat_id)
-            .add_columns(outbox.c.attempts, outbox.c.last_error)
-            .where(outbox.c.status == PARKED)
-            .order_by(outbox.c.id.desc())
-            .limit(limit)
-        )
-        with self.db.engine.connect() as conn:
-            return [dict(row._mapping) for row in conn.execute(query)]
+        """The most recent parked rows with their reasons and errors, for an operator."""
+        return parked_rows(self.db, outbox, outbox.c.idempotency_key, limit)
+
+    def parked_by_reason(self) -> dict[str, int]:
+        """Parked rows per reason (for /metrics)."""
+        return parked_counts(self.db, outbox)
 
     def purge(self, older_than_seconds: float) -> int:
         """Delete sent rows older than `older_than_seconds`."""
@@ -183,6 +184,51 @@ class DurableOutbox:
         stmt = outbox.delete().where(outbox.c.status == SENT, outbox.c.sent_at < cutoff)
         with self.db.engine.begin() as conn:
             return conn.execute(stmt).rowcount
+
+
+def parked_rows(db: Database, table: Table, key: Column, limit: int) -> list[dict]:
+    """The newest parked rows of a queue table: key, platform, chat, attempts, reason, error."""
+    chat = table.c.chat_id if "chat_id" in table.c else table.c.chat_key
+    query = (
+        select(table.c.id, key.label("key"), table.c.platform, chat.label("chat"))
+        .add_columns(table.c.attempts)
+        .add_columns(table.c.park_reason, table.c.last_error)
+        .where(table.c.status == PARKED)
+        .order_by(table.c.id.desc())
+        .limit(limit)
+    )
+    with db.engine.connect() as conn:
+        return [dict(row._mapping) for row in conn.execute(query)]
+
+
+def parked_counts(db: Database, table: Table) -> dict[str, int]:
+    """Parked rows of a queue table per reason (rows parked by older versions: "unknown")."""
+    reason = func.coalesce(table.c.park_reason, "unknown")
+    query = select(reason, func.count()).where(table.c.status == PARKED).group_by(reason)
+    with db.engine.connect() as conn:
+        return {name: n for name, n in conn.execute(query)}
+
+
+def _item(row: Row, lease_until: datetime, refused: set[tuple[str, str]]) -> OutboxItem:
+    """The claimed row as an item; without a reply when its payload cannot be read."""
+    try:
+        (target, reply), unreadable = _target_and_reply(row), ""
+    except Exception as exc:  # noqa: BLE001 - any decoding fault makes this one row fail
+        target = Target(row.platform, row.chat_id, row.user_id, row.is_group)
+        reply, unreadable = None, f"unreadable payload: {type(exc).__name__}: {exc}"
+    return OutboxItem(
+        row.id,
+        target,
+        reply,
+        row.idempotency_key,
+        row.attempts - 1,
+        row.claim_token,
+        row.created_at,
+        lease_until,
+        (row.platform, row.chat_id) in refused,
+        row.hold_until,
+        unreadable,
+    )
 
 
 def _unreachable_among(conn: Connection, rows: Sequence[Row]) -> set[tuple[str, str]]:

@@ -13,12 +13,39 @@ from typing import Protocol
 
 from bot.models import Incoming, Reply, Target
 
+#: The largest id (delivery, chat, user, message, button press) accepted, in UTF-8 bytes.
+#: Platforms promise no lengths (Feishu's message ids run past 180 characters), so ids are
+#: stored as TEXT; this bound keeps the keys that hold two ids (a chat and a user) within
+#: what a PostgreSQL index entry can hold (2,704 bytes), the same on every backend.
+MAX_ID_BYTES = 1024
+
+
+class MalformedId(ValueError):
+    """An id larger than `MAX_ID_BYTES`: the request is refused (4xx), nothing is stored."""
+
+
+def check_ids(delivery_id: str, message: Incoming) -> None:
+    """Raise `MalformedId` when the delivery id or an id of `message` is too large."""
+    ids = {
+        "delivery_id": delivery_id,
+        "chat_id": message.chat_id,
+        "user_id": message.user_id,
+        "message_id": message.message_id,
+        "callback_id": message.callback_id or "",
+    }
+    for name, value in ids.items():
+        size = len(value.encode("utf-8"))
+        if size > MAX_ID_BYTES:
+            raise MalformedId(f"{name} of {size} bytes (at most {MAX_ID_BYTES})")
+
 
 class Inbox(Protocol):
     """Where adapters hand off verified, parsed messages (fast: one insert, no I/O beyond it)."""
 
     def accept(self, delivery_id: str, message: Incoming) -> bool:
-        """Record the message under (message.platform, delivery_id); False if seen before."""
+        """Record the message under (message.platform, delivery_id); False if seen before.
+        Raises `MalformedId` (nothing stored) when an id is larger than `MAX_ID_BYTES`;
+        webhooks answer it with 400."""
         ...
 
     def reject(self, platform: str, delivery_id: str, kind: str, reason: str) -> bool:

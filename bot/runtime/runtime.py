@@ -21,9 +21,10 @@ from bot.clock import Clock
 from bot.models import Target
 from bot.runtime.inbox import DurableInbox
 from bot.runtime.metrics import Metrics, StatsSource, queue_gauges, upstream_gauges
-from bot.runtime.outbox import DurableOutbox
+from bot.runtime.outbox import DurableOutbox, parked_counts, parked_rows
 from bot.runtime.pool import ClaimPool
 from bot.runtime.ports import Sender
+from bot.runtime.schema import inbox, outbox
 from bot.runtime.sender import OutboxSender
 from bot.runtime.shared import SharedState
 from bot.runtime.unreachable import UnreachableTargets
@@ -59,6 +60,8 @@ class Runtime:
         send_lease_seconds: float = 30.0,
         max_attempts: int = 3,
         max_send_attempts: int = 5,
+        # How long a failed row may hold back its chat's later rows (CHAT_HOLD_SECONDS).
+        hold_seconds: float = 10.0,
         poll_interval: float = 0.2,
         owner: str | None = None,
     ) -> None:
@@ -72,7 +75,7 @@ class Runtime:
         self.poll_interval = poll_interval
         self._inbox_wakeup = threading.Event()
         self.unreachable = UnreachableTargets(db, clock)
-        self.outbox = DurableOutbox(db, clock, self.metrics)
+        self.outbox = DurableOutbox(db, clock, self.metrics, hold_seconds)
         self.inbox = DurableInbox(
             db,
             clock,
@@ -80,6 +83,7 @@ class Runtime:
             self.outbox,
             self.unreachable,
             max_attempts=max_attempts,
+            hold_seconds=hold_seconds,
             on_accept=self._inbox_wakeup.set,
         )
         self.worker = InboxWorker(
@@ -197,6 +201,7 @@ class Runtime:
             self.outbox.lag_seconds(),
             self.inbox.oldest_pending_age(),
             self.unreachable.count(),
+            {"inbox": self.inbox.parked_by_reason(), "outbox": self.outbox.parked_by_reason()},
         )
         if upstream_stats is not None:
             try:
@@ -204,6 +209,17 @@ class Runtime:
             except Exception:  # noqa: BLE001 - metrics must render without upstream stats
                 log.exception("upstream stats unavailable")
         return self.metrics.render(gauges)
+
+
+def parked_report(db: Database, limit: int) -> dict[str, tuple[dict[str, int], list[dict]]]:
+    """For the admin's /status: per queue, parked rows by reason and the newest `limit`."""
+    return {
+        "inbox": (parked_counts(db, inbox), parked_rows(db, inbox, inbox.c.delivery_id, limit)),
+        "outbox": (
+            parked_counts(db, outbox),
+            parked_rows(db, outbox, outbox.c.idempotency_key, limit),
+        ),
+    }
 
 
 def run_worker_forever(runtime: Runtime, stop: threading.Event | None = None) -> None:

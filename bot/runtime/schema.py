@@ -5,6 +5,15 @@ Inbox and outbox rows are claimed, not locked for the length of the work: a clai
 `pending` and `available_at` has passed, which covers new rows, rows waiting out a retry delay
 and rows whose worker died; finishing a row checks the token, so a worker that lost its lease
 cannot finish what another worker took over.
+
+A row that failed keeps its chat's later rows waiting only until `hold_until` (set at its
+first failure): after that they go ahead of it, so one row that cannot be handled or sent
+delays its chat by a bounded time instead of for good. A parked row says why in
+`park_reason` (a short word for metrics; the details are in `last_error`).
+
+Every column holding a platform's id (delivery, chat, user, message) is TEXT: platforms do
+not promise lengths. The size an id may have is checked before it is stored
+(`bot.models.check_ids`), below what a PostgreSQL index entry can hold.
 """
 
 from __future__ import annotations
@@ -35,16 +44,18 @@ inbox = Table(
     metadata,
     Column("id", RowId, primary_key=True, autoincrement=True),
     Column("platform", String(16), nullable=False),
-    Column("delivery_id", String(191), nullable=False),
+    Column("delivery_id", Text, nullable=False),
     # platform:chat, so one chat's messages are handled one after another, in order.
-    Column("chat_key", String(200), nullable=False),
+    Column("chat_key", Text, nullable=False),
     Column("payload", Text, nullable=False),
     Column("status", String(12), nullable=False, default=PENDING),
     Column("available_at", UTCDateTime, nullable=False),
     Column("attempts", Integer, nullable=False, default=0),
     Column("claim_token", String(36), nullable=True),
-    Column("claimed_by", String(100), nullable=True),
+    Column("claimed_by", Text, nullable=True),
     Column("last_error", Text, nullable=True),
+    Column("park_reason", String(32), nullable=True),
+    Column("hold_until", UTCDateTime, nullable=True),
     Column("received_at", UTCDateTime, nullable=False),
     Column("finished_at", UTCDateTime, nullable=True),
     UniqueConstraint("platform", "delivery_id", name="uq_runtime_inbox_delivery"),
@@ -57,21 +68,23 @@ outbox = Table(
     "runtime_outbox",
     metadata,
     Column("id", RowId, primary_key=True, autoincrement=True),
-    Column("idempotency_key", String(191), nullable=False, unique=True),
+    Column("idempotency_key", Text, nullable=False, unique=True),
     Column("platform", String(16), nullable=False),
-    Column("chat_id", String(128), nullable=False),
-    Column("user_id", String(128), nullable=False, default=""),
+    Column("chat_id", Text, nullable=False),
+    Column("user_id", Text, nullable=False, default=""),
     Column("is_group", Boolean, nullable=False, default=False),
     # platform:chat, so sends to one chat leave in the order they were enqueued.
-    Column("target_key", String(200), nullable=False),
+    Column("target_key", Text, nullable=False),
     Column("payload", Text, nullable=False),
     Column("status", String(12), nullable=False, default=PENDING),
     Column("available_at", UTCDateTime, nullable=False),
     Column("attempts", Integer, nullable=False, default=0),
     Column("claim_token", String(36), nullable=True),
-    Column("claimed_by", String(100), nullable=True),
+    Column("claimed_by", Text, nullable=True),
     Column("last_error", Text, nullable=True),
-    Column("message_id", String(191), nullable=True),
+    Column("park_reason", String(32), nullable=True),
+    Column("hold_until", UTCDateTime, nullable=True),
+    Column("message_id", Text, nullable=True),
     Column("created_at", UTCDateTime, nullable=False),
     Column("sent_at", UTCDateTime, nullable=True),
 )
@@ -83,8 +96,8 @@ unreachable_targets = Table(
     "runtime_unreachable_targets",
     metadata,
     Column("platform", String(16), primary_key=True),
-    Column("chat_id", String(128), primary_key=True),
-    Column("user_id", String(128), nullable=False, default=""),
+    Column("chat_id", Text, primary_key=True),
+    Column("user_id", Text, nullable=False, default=""),
     Column("is_group", Boolean, nullable=False, default=False),
     Column("reason", Text, nullable=False),
     Column("since", UTCDateTime, nullable=False),

@@ -6,7 +6,9 @@ send; a send cut off between the platform's answer and that write is repeated wi
 idempotency key. Waiting, whether for our own buckets or for a platform's retry-after, is a
 rescheduled row, never a sleep, so other chats keep moving. The runtime runs `deliver` on a
 `ClaimPool`, so sends to different chats overlap (a platform answers in 50–300 ms) while each
-chat's rows still leave one at a time, in order.
+chat's rows still leave one at a time, in order. A row whose delivery raises (an unreadable
+payload, a failed write) is failed like a refused send: error recorded, retried with backoff,
+parked after `max_attempts`; so is a row claimed that often without ever being finished.
 """
 
 from __future__ import annotations
@@ -65,11 +67,34 @@ class OutboxSender:
         return len(items), sent
 
     def deliver(self, item: OutboxItem) -> bool:
-        """Try one claimed row; True when the platform accepted it."""
+        """Try one claimed row; True when the platform accepted it. Never raises: a fault is
+        recorded on the row, which is retried with backoff and parked in the end."""
+        try:
+            return self._deliver(item)
+        except Exception as exc:  # noqa: BLE001 - one bad row must not loop on its lease
+            log.exception("outbox row %s failed", item.row_id)
+            try:
+                self._fail(item, "crashed", f"{type(exc).__name__}: {exc}", park=self._last(item))
+            except Exception:  # noqa: BLE001 - the lease runs out; the claim counted the try
+                log.exception("outbox row %s: could not record its failure", item.row_id)
+            return False
+
+    def _last(self, item: OutboxItem) -> bool:
+        """True when this try is the row's last allowed one."""
+        return item.attempts + 1 >= self.max_attempts
+
+    def _deliver(self, item: OutboxItem) -> bool:
         platform = item.target.platform
         sender = self.senders.get(platform)
         if sender is None:
             self._fail(item, "no_sender", f"no sender for platform {platform!r}", park=True)
+            return False
+        if item.attempts >= self.max_attempts:
+            # Claimed that often and never finished: every try died on its way (a crash).
+            self._fail(item, "abandoned", "lease expired on every attempt", park=True)
+            return False
+        if item.reply is None:
+            self._fail(item, "unreadable", item.unreadable, park=self._last(item))
             return False
         if item.unreachable:
             self._fail(item, "unreachable", "target unreachable (refused earlier)", park=True)
@@ -109,15 +134,14 @@ class OutboxSender:
             self.metrics.inc("send_failures", platform=platform, reason="retry_after")
             self.outbox.reschedule(item, result.retry_after, result.error, count=False)
         else:
-            park = item.attempts + 1 >= self.max_attempts
-            self._fail(item, "error", result.error or "send failed", park=park)
+            self._fail(item, "error", result.error or "send failed", park=self._last(item))
         return False
 
     def _fail(self, item: OutboxItem, reason: str, error: str, *, park: bool) -> None:
         self.metrics.inc("send_failures", platform=item.target.platform, reason=reason)
         if park:
             log.warning("outbox row parked key=%s reason=%s", item.idempotency_key, reason)
-            self.outbox.park(item, f"{reason}: {error}")
+            self.outbox.park(item, f"{reason}: {error}", reason)
         else:
             self.outbox.reschedule(item, backoff(item.attempts + 1), f"{reason}: {error}")
 

@@ -3,7 +3,8 @@
 A `ClaimPool` (bot/runtime/pool.py) claims only as many rows as there are idle handler threads
 and renews the leases of the running ones. Each row runs under its delivery id (in every log
 line), and ends either done (replies in the outbox, same transaction) or failed (retried with
-backoff, then parked).
+backoff, then parked): whatever raised, the handler, the payload's decoding or the write of
+the replies, so no row is left to run out its lease again and again.
 """
 
 from __future__ import annotations
@@ -64,23 +65,35 @@ class InboxWorker:
         return outcome
 
     def _handle(self, item: InboxItem) -> str:
+        if item.message is None:
+            log.error("cannot read the stored delivery: %s", item.unreadable)
+            return self._fail(item, item.unreadable, "unreadable")
         try:
             replies = list(self.handler(item.message))
         except Exception as exc:  # noqa: BLE001 - a failing message must not stop the worker
             log.exception("handler failed on attempt %d", item.attempts)
-            parked = self.inbox.fail(item, f"{type(exc).__name__}: {exc}")
-            if parked:
-                log.error("delivery parked after %d attempts", item.attempts)
-            return "parked" if parked else "retry"
+            return self._fail(item, f"{type(exc).__name__}: {exc}", "handler_error")
         try:
             self.inbox.complete(item, replies)
         except LeaseLost:
             log.warning("lease lost before finishing; another worker owns the delivery now")
             return "lease_lost"
-        except Exception:  # noqa: BLE001 - the row is retried when its lease expires
+        except Exception as exc:  # noqa: BLE001 - e.g. a reply the database refuses
             log.exception("could not record the replies")
-            return "error"
+            return self._fail(item, f"{type(exc).__name__}: {exc}", "store_error")
         return "done"
+
+    def _fail(self, item: InboxItem, error: str, reason: str) -> str:
+        """Record the failure (retry later or park); "error" when even that cannot be written
+        (the lease then runs out, and the claim has counted the attempt)."""
+        try:
+            parked = self.inbox.fail(item, error, reason)
+        except Exception:  # noqa: BLE001
+            log.exception("could not record the failure")
+            return "error"
+        if parked:
+            log.error("delivery parked after %d attempts (%s)", item.attempts, reason)
+        return "parked" if parked else "retry"
 
 
 class WorkerPool(ClaimPool):

@@ -8,10 +8,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
-from sqlalchemy import Connection, Engine, create_engine, event, insert, select, text
+from sqlalchemy import Connection, Engine, create_engine, event, insert, select, text, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
+from bot.storage.migrate import upgrade
 from bot.storage.schema import SCHEMA_VERSION, metadata, schema_meta
 
 log = logging.getLogger(__name__)
@@ -134,13 +135,22 @@ def _sqlite_engine(url: str, path: str | None, **engine_kwargs) -> Engine:
 
 
 def _check_version(conn: Connection) -> None:
-    """Write the schema version on first start; refuse a database from a newer bot."""
+    """Refuse a database from a newer bot; bring the registered tables up to date
+    (`bot.storage.migrate`: on every start, as a process registers only its layers' tables);
+    record the version."""
     row = conn.execute(
         select(schema_meta.c.value).where(schema_meta.c.key == "schema_version")
     ).first()
-    if row is None:
-        conn.execute(insert(schema_meta).values(key="schema_version", value=str(SCHEMA_VERSION)))
-        return
-    found = int(row.value)
-    if found > SCHEMA_VERSION:
+    found = None if row is None else int(row.value)
+    if found is not None and found > SCHEMA_VERSION:
         raise SchemaTooNew(f"database schema {found} is newer than this bot's {SCHEMA_VERSION}")
+    upgrade(conn, metadata)
+    if found is None:
+        conn.execute(insert(schema_meta).values(key="schema_version", value=str(SCHEMA_VERSION)))
+    elif found < SCHEMA_VERSION:
+        conn.execute(
+            update(schema_meta)
+            .where(schema_meta.c.key == "schema_version")
+            .values(value=str(SCHEMA_VERSION))
+        )
+        log.warning("database schema upgraded from %d to %d", found, SCHEMA_VERSION)

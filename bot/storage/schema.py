@@ -21,8 +21,10 @@ from sqlalchemy import (
     TypeDecorator,
 )
 
-#: Bump when a table changes shape; `open_database` refuses a database from the future.
-SCHEMA_VERSION = 1
+#: Bump when a table changes shape; `open_database` upgrades an older database
+#: (`bot.storage.migrate`) and refuses one from the future. 2: ids are TEXT; queue rows have
+#: `hold_until` and `park_reason`.
+SCHEMA_VERSION = 2
 
 metadata = MetaData()
 
@@ -61,8 +63,8 @@ pending_prompts = Table(
     "pending_prompts",
     metadata,
     Column("platform", String(16), primary_key=True),
-    Column("chat_id", String(128), primary_key=True),
-    Column("user_id", String(128), primary_key=True),
+    Column("chat_id", Text, primary_key=True),
+    Column("user_id", Text, primary_key=True),
     Column("kind", String(32), nullable=False),
     Column("payload", Text, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
@@ -73,7 +75,7 @@ phone_tails = Table(
     "phone_tails",
     metadata,
     Column("platform", String(16), primary_key=True),
-    Column("user_id", String(128), primary_key=True),
+    Column("user_id", Text, primary_key=True),
     Column("number", String(40), primary_key=True),
     Column("tail", String(8), nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
@@ -84,7 +86,7 @@ chat_settings = Table(
     "chat_settings",
     metadata,
     Column("platform", String(16), primary_key=True),
-    Column("chat_id", String(128), primary_key=True),
+    Column("chat_id", Text, primary_key=True),
     Column("auto_mode", Boolean, nullable=False, default=False),
     Column("language", String(8), nullable=True),
     Column("updated_at", UTCDateTime, nullable=False),

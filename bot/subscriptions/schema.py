@@ -66,8 +66,8 @@ subscriptions = Table(
     Column("id", RowId, primary_key=True, autoincrement=True),
     Column("parcel_id", RowId, ForeignKey("sub_parcels.id"), nullable=False),
     Column("platform", String(16), nullable=False),
-    Column("chat_id", String(128), nullable=False),
-    Column("user_id", String(128), nullable=False),  # the subscriber (mentioned in groups)
+    Column("chat_id", Text, nullable=False),
+    Column("user_id", Text, nullable=False),  # the subscriber (mentioned in groups)
     Column("is_group", Boolean, nullable=False, default=False),
     Column("language", String(8), nullable=False, default="zh"),
     Column("label", String(100), nullable=False, default=""),
@@ -90,10 +90,10 @@ changes = Table(
     metadata,
     Column("id", RowId, primary_key=True, autoincrement=True),
     # Deterministic per (subscription, change): detecting the same change twice is a no-op.
-    Column("change_key", String(191), nullable=False, unique=True),
+    Column("change_key", Text, nullable=False, unique=True),
     Column("subscription_id", RowId, nullable=False),
     Column("platform", String(16), nullable=False),
-    Column("chat_id", String(128), nullable=False),
+    Column("chat_id", Text, nullable=False),
     Column("payload", Text, nullable=False),  # JSON: status, new events, kind
     Column("due_at", UTCDateTime, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
@@ -106,7 +106,7 @@ names = Table(
     "sub_names",
     metadata,
     Column("platform", String(16), primary_key=True),
-    Column("user_id", String(128), primary_key=True),
+    Column("user_id", Text, primary_key=True),
     Column("name", String(128), nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
 )

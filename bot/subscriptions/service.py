@@ -7,6 +7,8 @@ off; without either word a repeat subscription keeps its choice. No extra comman
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+
 from bot.lookup import Lookup, Outcome
 from bot.models import Incoming, Reply, Target, target_of
 from bot.render import local_time
@@ -17,6 +19,12 @@ from bot.subscriptions.schema import SUB_ACTIVE
 from bot.subscriptions.store import NewSubscription, SubscriptionStore
 from bot.texts import t
 from bot.tracking import Status
+
+#: Queue ("inbox", "outbox") -> (parked rows per reason, the newest parked rows as dicts with
+#: id, platform, chat, attempts, park_reason, last_error), for up to n rows per queue.
+ParkedSource = Callable[[int], Mapping[str, tuple[Mapping[str, int], list[dict]]]]
+#: Parked rows listed per queue in /status (the counts cover all of them).
+PARKED_SHOWN = 5
 
 MILESTONE_ON = frozenset({"milestones", "milestone", "重要", "仅重要", "只看重要"})
 MILESTONE_OFF = frozenset({"all", "全部", "全部动态"})
@@ -48,6 +56,7 @@ class SubscriptionService:
         *,
         max_subscriptions: int = 50,
         daily_budget: int | None = None,
+        parked: ParkedSource | None = None,
     ) -> None:
         self.store = store
         self.lookup = lookup
@@ -55,6 +64,7 @@ class SubscriptionService:
         self.health = health
         self.max_subscriptions = max_subscriptions
         self.daily_budget = daily_budget
+        self.parked = parked
 
     def subscribe(
         self, message: Incoming, outcome: Outcome, tail: str | None, label: str
@@ -173,7 +183,32 @@ class SubscriptionService:
                 lines.append(t(f"sub_status_{name}", language, since=since, until=until))
         if len(lines) == 1 and not errors:
             lines.append(t("sub_status_ok", language))
+        lines += self._parked_lines(language)
         return [Reply(text="\n".join(lines))]
+
+    def _parked_lines(self, language: str) -> list[str]:
+        """Per queue with parked rows: the count by reason, then the newest few rows."""
+        if self.parked is None:
+            return []
+        lines = []
+        for queue, (reasons, rows) in self.parked(PARKED_SHOWN).items():
+            if not reasons:
+                continue
+            count = sum(reasons.values())
+            lines.append(
+                t("sub_status_parked", language, queue=queue, count=count, reasons=_pairs(reasons))
+            )
+            for row in rows:
+                error = (row.get("last_error") or "").splitlines()[0:1]
+                lines.append(
+                    f"  • #{row['id']} {row['platform']}:{_short(row['chat'])} "
+                    f"{row['park_reason'] or '?'} ×{row['attempts']}: {_short(''.join(error), 80)}"
+                )
+        return lines
+
+
+def _short(text: str, limit: int = 24) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _pairs(values: dict[str, int]) -> str:

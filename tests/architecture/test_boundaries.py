@@ -59,4 +59,3 @@ def test_source_files_stay_small():
         if (n := len(p.read_text(encoding="utf-8").splitlines())) > 400
     }
     assert too_long == {}
-

@@ -107,9 +107,7 @@ def test_welcome_events_become_start(client, vectors, inbox, event, expected_id)
     assert (message.text, message.chat_id, message.is_group) == ("/start", "lisi", False)
 
 
-def test_opening_the_app_welcomes_once_per_china_day_and_following_always(
-    client, vectors, inbox
-):
+def test_opening_the_app_welcomes_once_per_china_day_and_following_always(client, vectors, inbox):
     china_midnight = 1700064000  # 2023-11-16 00:00 China time
     events = [
         event_xml("enter_agent", created=str(china_midnight - 3600 * 17)),  # 07:00 the day before
