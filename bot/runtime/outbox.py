@@ -187,8 +187,9 @@ class DurableOutbox:
 
 
 def parked_rows(db: Database, table: Table, key: Column, limit: int) -> list[dict]:
-    """The newest parked rows of a queue table: key, platform, chat, attempts, reason, error."""
-    chat = table.c.chat_id if "chat_id" in table.c else table.c.chat_key
+    """The newest parked rows of a queue table: id, key, platform, chat ("platform:chat"),
+    attempts, park_reason, last_error."""
+    chat = table.c.target_key if "target_key" in table.c else table.c.chat_key
     query = (
         select(table.c.id, key.label("key"), table.c.platform, chat.label("chat"))
         .add_columns(table.c.attempts)

@@ -201,7 +201,7 @@ class SubscriptionService:
             for row in rows:
                 error = (row.get("last_error") or "").splitlines()[0:1]
                 lines.append(
-                    f"  • #{row['id']} {row['platform']}:{_short(row['chat'])} "
+                    f"  • #{row['id']} {_short(row['chat'], 32)} "
                     f"{row['park_reason'] or '?'} ×{row['attempts']}: {_short(''.join(error), 80)}"
                 )
         return lines
