@@ -9,7 +9,11 @@ cannot finish what another worker took over.
 A row that failed keeps its chat's later rows waiting only until `hold_until` (set at its
 first failure): after that they go ahead of it, so one row that cannot be handled or sent
 delays its chat by a bounded time instead of for good. A parked row says why in
-`park_reason` (a short word for metrics; the details are in `last_error`).
+`park_reason` (a short word for metrics; the details are in `last_error`): inbox rows
+`handler_error`, `store_error` (its replies could not be written), `unreadable` (a payload
+this version cannot read) or `abandoned` (its lease ran out on every try); outbox rows
+`error` (sends kept failing), `permanent`, `unreachable`, `no_sender`, `unreadable`,
+`crashed` or `abandoned`.
 
 Every column holding a platform's id (delivery, chat, user, message) is TEXT: platforms do
 not promise lengths. The size an id may have is checked before it is stored
