@@ -32,6 +32,7 @@ def check_ids(delivery_id: str, message: Incoming) -> None:
         "user_id": message.user_id,
         "message_id": message.message_id,
         "callback_id": message.callback_id or "",
+        "thread_id": message.thread_id,
     }
     for name, value in ids.items():
         size = len(value.encode("utf-8"))

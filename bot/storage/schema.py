@@ -98,8 +98,8 @@ seen_numbers = Table(
     "seen_numbers",
     metadata,
     Column("platform", String(16), primary_key=True),
-    Column("chat_id", String(128), primary_key=True),
-    Column("message_id", String(128), primary_key=True),
+    Column("chat_id", Text, primary_key=True),
+    Column("message_id", Text, primary_key=True),
     Column("numbers", Text, nullable=False),  # JSON list
     Column("seen_at", UTCDateTime, nullable=False),
 )

@@ -117,9 +117,9 @@ threads = Table(
     "sub_threads",
     metadata,
     Column("platform", String(16), primary_key=True),
-    Column("chat_id", String(128), primary_key=True),
+    Column("chat_id", Text, primary_key=True),
     Column("parcel_id", RowId, primary_key=True),
-    Column("thread_id", String(64), nullable=False),
+    Column("thread_id", Text, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
 )
 

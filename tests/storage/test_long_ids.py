@@ -99,7 +99,9 @@ def test_the_stores_key_by_long_ids(database, clock, value):
 
 
 @pytest.mark.parametrize("size", [MAX_ID_BYTES + 1, 4096])
-@pytest.mark.parametrize("field", ["delivery_id", "chat_id", "user_id", "message_id"])
+@pytest.mark.parametrize(
+    "field", ["delivery_id", "chat_id", "user_id", "message_id", "callback_id", "thread_id"]
+)
 def test_larger_ids_are_refused_before_anything_is_stored(database, clock, field, size):
     runtime = Runtime(database, lambda m: [], {}, clock, worker_threads=0, sender_threads=0)
     message = make_message(1)
