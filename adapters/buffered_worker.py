@@ -46,6 +46,8 @@ MAX_HEADER_BYTES = 32 * 1024
 #: Seconds a refused connection is drained before closing, so the client reads our answer
 #: instead of a reset (closing with unread input sends RST, which can discard the response).
 LINGER = 2.0
+#: What a pool thread's first read returns for a request still arriving / refused.
+_BACK, _LINGER = object(), object()
 
 
 class _Arriving:
@@ -159,9 +161,9 @@ class BufferedThreadWorker(ThreadWorker):
         except (BlockingIOError, InterruptedError, ConnectionAbortedError):
             return
         conn = TConn(self.cfg, sock, client, server)
-        self.nr_conns += 1
-        self._arriving[conn] = _Arriving(time.monotonic() + self.read_timeout, self.max_body)
         with self._lock:
+            self.nr_conns += 1
+            self._arriving[conn] = _Arriving(time.monotonic() + self.read_timeout, self.max_body)
             self.poller.register(
                 conn.sock, selectors.EVENT_READ, partial(self.on_client_socket_readable, conn)
             )
@@ -176,21 +178,68 @@ class BufferedThreadWorker(ThreadWorker):
             self._close(conn)
 
     def _readable(self, conn: TConn) -> None:
-        if conn in self._lingering:
-            self._drain(conn)
-            return
-        arriving = self._arriving.get(conn)
-        if arriving is None:  # a keep-alive connection wakes up: a new request starts
-            with self._lock:
+        with self._lock:
+            if conn in self._lingering:
+                self._drain(conn)
+                return
+            arriving = self._arriving.get(conn)
+            if arriving is not None and arriving.raw:  # a request arriving slowly: read here
+                data = self._receive(conn)
+                if data:
+                    self._take(conn, arriving, data)
+                return
+            if arriving is None:  # a keep-alive connection wakes up: a new request starts
                 try:
                     self._keep.remove(conn)
                 except ValueError:
                     return  # closed as idle meanwhile
-            arriving = _Arriving(time.monotonic() + self.read_timeout, self.max_body)
-            self._arriving[conn] = arriving
-        data = self._receive(conn)
-        if data:
-            self._take(conn, arriving, data)
+                arriving = _Arriving(time.monotonic() + self.read_timeout, self.max_body)
+            # Its first bytes: a thread reads them, as gthread would, and serves the request
+            # if it is all there (the usual case, and no extra work for this loop); if not,
+            # the connection comes back here to be read without a thread.
+            self._arriving.pop(conn, None)
+            self.poller.unregister(conn.sock)
+        self._wrap_future(self.tpool.submit(self._serve_first, conn, arriving), conn)
+
+    def _serve_first(self, conn: TConn, arriving: _Arriving):
+        """In a pool thread: read what the client has sent; serve it if it is complete."""
+        try:
+            data = conn.sock.recv(65536)
+        except (BlockingIOError, InterruptedError):
+            return _BACK, conn, arriving
+        except OSError:
+            return False, conn
+        if not data:
+            return False, conn  # closed by the client: gthread closes it
+        outcome = arriving.feed(data)
+        if outcome is None:
+            if arriving.wants_continue:
+                arriving.continue_sent = True
+                self._send(conn, b"HTTP/1.1 100 Continue\r\n\r\n")
+            return _BACK, conn, arriving
+        if outcome:
+            self._send(conn, error_response(outcome))
+            return _LINGER, conn, arriving
+        self._prepare(conn, arriving)
+        return self.handle(conn)
+
+    def finish_request(self, fs) -> None:
+        """gthread's bookkeeping, plus connections whose request is still arriving (back to
+        the loop) or was refused (drained for a while, then closed)."""
+        result = None if fs.cancelled() or fs.exception() else fs.result()
+        if result is None or result[0] not in (_BACK, _LINGER):
+            super().finish_request(fs)
+            return
+        kind, conn, arriving = result
+        with self._lock:
+            if kind is _BACK:
+                self._arriving[conn] = arriving
+            else:
+                self._linger(conn)
+            if conn in self._arriving or conn in self._lingering:
+                self.poller.register(
+                    conn.sock, selectors.EVENT_READ, partial(self.on_client_socket_readable, conn)
+                )
 
     def _take(self, conn: TConn, arriving: _Arriving, data: bytes) -> None:
         outcome = arriving.feed(data)
@@ -206,8 +255,12 @@ class BufferedThreadWorker(ThreadWorker):
     def _dispatch(self, conn: TConn, arriving: _Arriving) -> None:
         """Hand the complete request to gthread: its parser reads it from memory."""
         del self._arriving[conn]
-        with self._lock:
-            self.poller.unregister(conn.sock)
+        self.poller.unregister(conn.sock)
+        self._prepare(conn, arriving)
+        self.enqueue_req(conn)
+
+    def _prepare(self, conn: TConn, arriving: _Arriving) -> None:
+        """Give gunicorn's parser the complete request."""
         request, pipelined = arriving.request_bytes()
         if pipelined:
             # The next request is already here; framing it would need gunicorn's parser
@@ -215,7 +268,6 @@ class BufferedThreadWorker(ThreadWorker):
             self._close_after.add(conn)
         conn.init()
         conn.parser.unreader.unread(request)
-        self.enqueue_req(conn)
 
     def handle(self, conn: TConn):
         """gthread's request handling, with a bounded socket and no keep-alive after a
@@ -230,7 +282,10 @@ class BufferedThreadWorker(ThreadWorker):
     def murder_keepalived(self) -> None:
         """gthread's idle keep-alive sweep, plus overdue requests and finished lingers."""
         super().murder_keepalived()
-        now = time.monotonic()
+        with self._lock:
+            self._sweep(time.monotonic())
+
+    def _sweep(self, now: float) -> None:
         while self._arriving:
             conn, arriving = next(iter(self._arriving.items()))
             if arriving.deadline > now:
@@ -246,6 +301,10 @@ class BufferedThreadWorker(ThreadWorker):
             self._close(conn)
 
     def _next_deadline(self) -> float | None:
+        with self._lock:
+            return self._first_deadline()
+
+    def _first_deadline(self) -> float | None:
         firsts = [
             next(iter(self._arriving.values())).deadline if self._arriving else None,
             next(iter(self._lingering.values())) if self._lingering else None,
@@ -257,6 +316,10 @@ class BufferedThreadWorker(ThreadWorker):
         """Answer with `status`, stop sending, and drain the client's input for a while."""
         self._arriving.pop(conn, None)
         self._send(conn, error_response(status))
+        self._linger(conn)
+
+    def _linger(self, conn: TConn) -> None:
+        """Stop sending; keep reading (and discarding) until the client closes, or LINGER."""
         try:
             conn.sock.shutdown(socket.SHUT_WR)
         except OSError:
@@ -285,9 +348,10 @@ class BufferedThreadWorker(ThreadWorker):
             conn.sock.send(data)
 
     def _close(self, conn: TConn) -> None:
-        self._arriving.pop(conn, None)
-        self._lingering.pop(conn, None)
-        with self._lock, contextlib.suppress(KeyError, ValueError, OSError):  # already gone
-            self.poller.unregister(conn.sock)
-        conn.close()
-        self.nr_conns -= 1
+        with self._lock:
+            self._arriving.pop(conn, None)
+            self._lingering.pop(conn, None)
+            with contextlib.suppress(KeyError, ValueError, OSError):  # already gone
+                self.poller.unregister(conn.sock)
+            conn.close()
+            self.nr_conns -= 1
