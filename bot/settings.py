@@ -28,6 +28,8 @@ class Settings(BaseSettings):
     kuaidi_demo: bool = False
     kuaidi_timeout: float = Field(10.0, description="seconds per upstream request")
     kuaidi_retries: int = 2
+    kuaidi_deadline: float = Field(15.0, description="seconds for one lookup, retries included")
+    kuaidi_max_body_bytes: int = Field(1_000_000, description="largest upstream answer read")
     kuaidi_cache_ttl: int = Field(300, description="seconds a tracking answer is reused")
     kuaidi_rate_limit: float = Field(5.0, description="upstream requests per second, max")
 

@@ -87,6 +87,16 @@ TEXTS: dict[str, tuple[str, str]] = {
         "查询服务配置有误，暂时无法查询（已通知管理员）。",
         "The tracking service is misconfigured; the operator has been told.",
     ),
+    "err_bad_answer": (
+        "物流查询服务返回了无法识别的结果，{number} 暂时没查到，请稍后再试。",
+        "The tracking service sent an answer that could not be read; {number} could not be "
+        "checked. Please try again later.",
+    ),
+    "err_refused": (
+        "物流查询服务没有给出 {number} 的结果（也没有说明原因），请核对单号后稍后再试。",
+        "The tracking service returned nothing for {number} and gave no reason. Please check "
+        "the number and try again later.",
+    ),
     "err_business": (
         "{number} 查询失败：{reason}",
         "Could not track {number}: {reason}",

@@ -18,6 +18,7 @@ from bot.upstream.errors import (
     PhoneRequired,
     QuotaExhausted,
     Throttled,
+    UnexplainedRefusal,
     UpstreamError,
     UpstreamUnavailable,
 )
@@ -50,6 +51,7 @@ __all__ = [
     "Throttled",
     "TokenBucket",
     "TrackingProvider",
+    "UnexplainedRefusal",
     "UpstreamError",
     "UpstreamUnavailable",
     "build_cache",

@@ -38,7 +38,7 @@ from bot.upstream.errors import (
 )
 from bot.upstream.parsing import coerce_int, parse_track_response
 from bot.upstream.ratelimit import TokenBucket
-from bot.upstream.responses import answer_data
+from bot.upstream.responses import answer_data, read_body
 
 if TYPE_CHECKING:
     import ssl
@@ -47,6 +47,8 @@ log = logging.getLogger("bot.upstream")
 
 _LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 _MAX_BACKOFF = 8.0
+#: An attempt is not started with less time than this left before the deadline.
+_MIN_ATTEMPT = 1.0
 STAT_NAMES = ("upstream_calls", "upstream_calls_today", "billed_calls", "retries")
 #: Threads per HTTP client. httpcore's pool looks through all of its connections on every
 #: request, so one client shared by hundreds of worker threads spends its CPU there (measured
@@ -90,6 +92,9 @@ class ApiClient:
         self._retries = max(0, settings.kuaidi_retries)
         self._stats = stats or Stats(names=STAT_NAMES)
         seconds = settings.kuaidi_timeout
+        self._timeout = seconds
+        self._deadline = settings.kuaidi_deadline
+        self._max_body = settings.kuaidi_max_body_bytes
         self._clients = ThreadClients(
             math.ceil(max(1, settings.worker_threads) / THREADS_PER_CLIENT),
             lambda: httpx.Client(
@@ -130,28 +135,32 @@ class ApiClient:
         """Ask the API once (`fresh` is for caches; this client never caches).
 
         With a `carrier` code, a refusal (HTTP 666) is retried once without it: the vendor's
-        codes are its own, and without `code` it detects the carrier itself.
+        codes are its own, and without `code` it detects the carrier itself. Both share one
+        deadline (`KUAIDI_DEADLINE`).
         """
+        deadline = time.monotonic() + self._deadline
         try:
             try:
-                return self._track_once(number, carrier, phone_tail)
+                return self._track_once(number, carrier, phone_tail, deadline)
             except BusinessError as refusal:
                 # A missing or wrong phone tail is not about the code: asking again won't help.
                 if not carrier or isinstance(refusal, PhoneRequired):
                     raise
                 log.info("retrying %s without code %r after: %s", number, carrier, refusal.msg)
-                return self._track_once(number, None, phone_tail)
+                return self._track_once(number, None, phone_tail, deadline)
         except UpstreamError as exc:
             self._stats.incr(f"errors_{exc.kind}")
             raise
 
-    def _track_once(self, number: str, carrier: str | None, tail: str | None) -> TrackResult:
+    def _track_once(
+        self, number: str, carrier: str | None, tail: str | None, deadline: float
+    ) -> TrackResult:
         params = {"kddh": number}
         if carrier:
             params["code"] = carrier
         if tail:
             params["tel"] = tail
-        data = self._request(self._settings.kuaidi_track_path, params)
+        data = self._request(self._settings.kuaidi_track_path, params, deadline)
         result = parse_track_response(data, number)
         name = result.carrier_name or (self._carrier_name(carrier) if carrier else "")
         return dataclasses.replace(result, carrier_code=carrier or "", carrier_name=name)
@@ -186,16 +195,20 @@ class ApiClient:
             self._stats.incr(f"errors_{exc.kind}")
             raise
 
-    def _request(self, path: str, params: dict[str, str]) -> dict:
-        """GET `path` with retries; the answer's JSON object, or the mapped error."""
+    def _request(self, path: str, params: dict[str, str], deadline: float | None = None) -> dict:
+        """GET `path` with retries until `deadline` (time.monotonic(); default: the configured
+        deadline from now); the answer's JSON object, or the mapped error."""
+        if deadline is None:
+            deadline = time.monotonic() + self._deadline
         attempts = self._retries + 1
         for attempt in range(1, attempts + 1):
             try:
-                return self._attempt(path, params)
+                return self._attempt(path, params, deadline)
             except UpstreamError as exc:
-                if not exc.retryable or attempt == attempts:
-                    raise
                 delay = self._delay(attempt, exc)
+                late = time.monotonic() + delay + _MIN_ATTEMPT > deadline
+                if not exc.retryable or attempt == attempts or late:
+                    raise
                 log.warning("upstream %s: %s; retry %d in %.2fs", path, exc, attempt, delay)
                 self._stats.incr("retries")
                 self._sleep(delay)
@@ -209,14 +222,22 @@ class ApiClient:
             delay = max(delay, min(error.retry_after, _MAX_BACKOFF))
         return delay
 
-    def _attempt(self, path: str, params: dict[str, str]) -> dict:
-        """One HTTP request: the JSON object of a 200/666 answer, or an UpstreamError."""
+    def _attempt(self, path: str, params: dict[str, str], deadline: float) -> dict:
+        """One HTTP request: the JSON object of a 200/666 answer, or an UpstreamError. Every
+        wait (connect, each read) ends by the deadline; the body is read at most once more."""
         if self._limiter is not None:
             self._limiter.acquire()
         self._stats.incr("upstream_calls", daily=True)
         started = time.monotonic()
+        left = max(0.01, deadline - started)
+        timeout = httpx.Timeout(min(self._timeout, left), connect=min(self._timeout, 5.0, left))
         try:
-            response = self._clients.mine().get(path, params=params)
+            with self._clients.mine().stream(
+                "GET", path, params=params, timeout=timeout
+            ) as response:
+                if response.status_code == 200:  # billed, even if the body is refused below
+                    self._stats.incr("billed_calls")
+                body = read_body(response, self._max_body, deadline)
         except httpx.TimeoutException:
             raise UpstreamUnavailable(f"upstream timed out ({path})") from None
         except httpx.TransportError as exc:
@@ -230,9 +251,7 @@ class ApiClient:
             (time.monotonic() - started) * 1000,
             request_id,
         )
-        if response.status_code == 200:
-            self._stats.incr("billed_calls")
-        return answer_data(response)
+        return answer_data(response, body)
 
 
 class ThreadClients:

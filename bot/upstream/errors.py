@@ -67,9 +67,10 @@ class UpstreamUnavailable(UpstreamError):
 
 
 class BadResponse(UpstreamUnavailable):
-    """An answer that is not the JSON object the vendor documents. Not retried: a 200 is
-    billed, so asking again would pay twice for the same broken answer."""
+    """An answer that is not the JSON object the vendor documents, or too large to read. Not
+    retried: a 200 is billed, so asking again would pay twice for the same broken answer."""
 
+    sentence = "err_bad_answer"
     kind = "bad_response"
     retryable = False
 
@@ -108,6 +109,14 @@ class BusinessError(UpstreamError):
     def reason(self) -> str:
         """The vendor's own words."""
         return (self.msg or str(self))[:200]
+
+
+class UnexplainedRefusal(BusinessError):
+    """The vendor refused (HTTP 666 or `ok` not 1) without saying why: no `msg` to quote."""
+
+    sentence = "err_refused"
+    kind = "refused"
+    temporary = True  # nothing says the number is wrong; a later call may well succeed
 
 
 class PhoneRequired(BusinessError):

@@ -20,7 +20,12 @@ from typing import Any
 from bot.clock import CHINA_TZ
 from bot.models import TrackingEvent
 from bot.tracking import Status, TrackResult
-from bot.upstream.errors import BusinessError, InvalidNumber, PhoneRequired
+from bot.upstream.errors import (
+    BusinessError,
+    InvalidNumber,
+    PhoneRequired,
+    UnexplainedRefusal,
+)
 
 _DATE_TIME = re.compile(
     r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?"
@@ -151,7 +156,9 @@ def parse_track_response(data: dict, number: str) -> TrackResult:
 
 def business_error(msg: Any, request_id: str | None = None) -> BusinessError:
     """The right error for a vendor refusal: phone needed, bad number, or other."""
-    text = str(msg or "").strip() or "unknown reason"
+    text = str(msg or "").strip()
+    if not text:
+        return UnexplainedRefusal("", request_id=request_id)
     if _PHONE_HINTS.search(text):
         return PhoneRequired(text, request_id=request_id)
     if _INVALID_HINTS.search(text):

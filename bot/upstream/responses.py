@@ -9,6 +9,7 @@ their class (5xx transient, 3xx/400/401/403/404 configuration).
 from __future__ import annotations
 
 import json
+import time
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
@@ -32,30 +33,54 @@ _MAX_TEXT = 200
 _CONFIG = ("invalid appcode", "unauthorized", "invalid url", "api not found", "invalid domain")
 
 
-def answer_data(response: httpx.Response) -> dict:
-    """The JSON object of a successful answer; raises the matching `UpstreamError` otherwise."""
+def read_body(response: httpx.Response, limit: int, deadline: float) -> bytes:
+    """The body of a streamed answer, refused when it is larger than `limit` bytes (declared
+    or as it arrives, decompressed) or still arriving at `deadline` (time.monotonic())."""
+    request_id = response.headers.get("X-Ca-Request-Id")
+    declared = response.headers.get("Content-Length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise _too_large(response.status_code, limit, request_id)
+    body = bytearray()
+    for chunk in response.iter_bytes():
+        body += chunk
+        if len(body) > limit:
+            raise _too_large(response.status_code, limit, request_id)
+        if time.monotonic() > deadline:
+            raise UpstreamUnavailable(
+                f"HTTP {response.status_code} answer still arriving at the deadline",
+                request_id=request_id,
+            )
+    return bytes(body)
+
+
+def _too_large(status: int, limit: int, request_id: str | None) -> BadResponse:
+    return BadResponse(f"HTTP {status} answer larger than {limit} bytes", request_id=request_id)
+
+
+def answer_data(response: httpx.Response, body: bytes) -> dict:
+    """The JSON object of a successful answer (`body`, read by `read_body`); raises the
+    matching `UpstreamError` otherwise."""
     request_id = response.headers.get("X-Ca-Request-Id")
     status = response.status_code
     if status in (200, BUSINESS_FAILURE):
-        data = _json_object(response, request_id)
-        if status == 200 and coerce_int(data.get("ok"), 0) == 1:
+        data = _json_object(status, body, request_id)
+        ok = data.get("ok")
+        if status == 200 and (ok is True or coerce_int(ok, 0) == 1):
             return data
         # A 666, or a 200 whose ok is not 1: the vendor refused; its reason is in msg.
         raise business_error(_clean(str(data.get("msg") or "")), request_id)
     raise gateway_error(response)
 
 
-def _json_object(response: httpx.Response, request_id: str | None) -> dict:
+def _json_object(status: int, body: bytes, request_id: str | None) -> dict:
     try:
-        data = json.loads(response.content)
-    except (ValueError, UnicodeDecodeError):
+        data = json.loads(body)
+    except (ValueError, UnicodeDecodeError, RecursionError):
         raise BadResponse(
-            f"HTTP {response.status_code} with a body that is not JSON", request_id=request_id
+            f"HTTP {status} with a body that is not JSON", request_id=request_id
         ) from None
     if not isinstance(data, dict):
-        raise BadResponse(
-            f"HTTP {response.status_code} with JSON that is not an object", request_id=request_id
-        )
+        raise BadResponse(f"HTTP {status} with JSON that is not an object", request_id=request_id)
     return data
 
 

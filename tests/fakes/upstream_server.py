@@ -17,26 +17,31 @@ a wrong AppCode gets 400 `Invalid AppCode` and an unknown path 404 `Invalid Url`
 
 from __future__ import annotations
 
-import hashlib
-import json
 import threading
 import time
 import uuid
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
-from zoneinfo import ZoneInfo
 
 import pytest
 
 from bot.settings import Settings
+from tests.fakes.upstream_answers import (
+    FakeResponse,
+    RecordedRequest,
+    default_track_body,
+    gateway,
+    track_body,
+    write_answer,
+)
+
+__all__ = ["ANY", "FakeResponse", "FakeUpstream", "RecordedRequest", "fake_upstream", "track_body"]
 
 ANY = "*"
-_CHINA = ZoneInfo("Asia/Shanghai")
+Handler = Callable[[RecordedRequest], FakeResponse | None]
 
 
 class _Server(ThreadingHTTPServer):
@@ -44,66 +49,6 @@ class _Server(ThreadingHTTPServer):
     # Hundreds of clients may connect at once (benchmarks, thread tests); with the default
     # listen backlog of 5 the kernel drops their SYNs and they retry a second later.
     request_queue_size = 1024
-
-
-@dataclass(frozen=True)
-class RecordedRequest:
-    """One request as the fake saw it."""
-
-    method: str
-    path: str
-    query: dict[str, str]
-    headers: dict[str, str]
-    request_id: str
-    at: float  # time.monotonic() on arrival
-
-    @property
-    def number(self) -> str | None:
-        """The `kddh` parameter."""
-        return self.query.get("kddh")
-
-
-@dataclass
-class FakeResponse:
-    """A scripted answer: dict/list bodies are sent as JSON, str/bytes as they are."""
-
-    status: int = 200
-    body: Any = None
-    headers: dict[str, str] = field(default_factory=dict)
-    delay: float = 0.0
-
-
-Handler = Callable[[RecordedRequest], FakeResponse | None]
-
-
-def track_body(number: str, status: int = 2, events: Any = (), kdmc: str = "中通快递") -> dict:
-    """A success body; `events` are (time, content) pairs or ready dicts, newest first."""
-    data = [e if isinstance(e, dict) else {"time": e[0], "content": e[1]} for e in events]
-    masked = number[:5] + "****" + number[-3:] if len(number) > 8 else number
-    return {
-        "ok": 1,
-        "msg": "查询成功",
-        "status": status,
-        "kdmc": kdmc,
-        "kddh": masked,
-        "data": data,
-    }
-
-
-def default_track_body(number: str) -> dict:
-    """A plausible in-transit answer, stable per number, timed just before now (China time)."""
-    seed = int(hashlib.sha256(number.encode()).hexdigest()[:8], 16)
-    newest = datetime.now(_CHINA).replace(microsecond=0) - timedelta(minutes=seed % 600)
-    texts = [
-        "【泉州市】快件离开【泉州中转部】已发往【杭州中转部】",
-        "【泉州市】快件已到达【泉州中转部】",
-    ]
-    texts.append("【泉州市】【福建营销部】已揽收")
-    events = [
-        ((newest - timedelta(hours=3 * i)).strftime("%Y-%m-%d %H:%M:%S"), text)
-        for i, text in enumerate(texts)
-    ]
-    return track_body(number, 2, events)
 
 
 class FakeUpstream:
@@ -136,6 +81,8 @@ class FakeUpstream:
         self._handlers: dict[str, Handler] = {}
         self._identify: dict[str, list[dict]] = {}
         self._server: ThreadingHTTPServer | None = None
+        #: Bytes of body written before the client hung up, one entry per cut answer.
+        self.cut_answers: list[int] = []
         #: Requests being answered right now, and the most there ever were at once.
         self.in_flight = 0
         self.max_in_flight = 0
@@ -295,6 +242,15 @@ class FakeUpstream:
         """A 200 whose body is not valid JSON."""
         self.set_response(number, 200, body, **kw)
 
+    def set_streamed(
+        self, number: str, body: Any, *, drip: float = 0.0, status: int = 200
+    ) -> None:
+        """Answer `number` chunked, without Content-Length: at once, or one byte every
+        `drip` seconds (a stalled, trickling upstream)."""
+        response = FakeResponse(status, body, drip=drip, chunked=True)
+        with self._lock:
+            self._sticky[number] = response
+
     def set_identify(self, number: str, rows: list[dict]) -> None:
         """Identify answer rows for `number` (vendor casing: Name, simName, phone, url)."""
         with self._lock:
@@ -327,7 +283,7 @@ class FakeUpstream:
     def _answer(self, request: RecordedRequest) -> FakeResponse:
         expected = f"APPCODE {self.appcode}"
         if self.appcode is not None and request.headers.get("authorization") != expected:
-            return _gateway(400, "Invalid AppCode `not exists`")
+            return gateway(400, "Invalid AppCode `not exists`")
         if request.path == self.track_path:
             return self._scripted(request) or FakeResponse(
                 body=default_track_body(request.number or "")
@@ -336,7 +292,7 @@ class FakeUpstream:
             return self._scripted(request) or self._identify_answer(request)
         if request.path == self.carriers_path:
             return self._carriers_answer(request)
-        return _gateway(404, "Invalid Url")
+        return gateway(404, "Invalid Url")
 
     def _scripted(self, request: RecordedRequest) -> FakeResponse | None:
         for key in (request.number or "", ANY):
@@ -375,10 +331,6 @@ class FakeUpstream:
         )
 
 
-def _gateway(status: int, message: str) -> FakeResponse:
-    return FakeResponse(status, b"", {"X-Ca-Error-Message": message})
-
-
 def _make_handler(fake: FakeUpstream) -> type[BaseHTTPRequestHandler]:
     class _Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -392,21 +344,12 @@ def _make_handler(fake: FakeUpstream) -> type[BaseHTTPRequestHandler]:
                 time.sleep(fake.latency + answer.delay)
             finally:
                 fake._leave()
-            body = answer.body
-            if isinstance(body, dict | list):
-                body = json.dumps(body, ensure_ascii=False)
-            payload = body.encode() if isinstance(body, str) else (body or b"")
             try:
-                self.send_response(answer.status)
-                self.send_header("Content-Type", "application/json; charset=utf-8")
-                self.send_header("Content-Length", str(len(payload)))
-                self.send_header("X-Ca-Request-Id", request.request_id)
-                for name, value in answer.headers.items():
-                    self.send_header(name, value)
-                self.end_headers()
-                self.wfile.write(payload)
-            except (BrokenPipeError, ConnectionResetError):
-                pass  # the client gave up (a timeout test); nothing to answer
+                write_answer(self, answer, request.request_id)
+            except (BrokenPipeError, ConnectionResetError) as exc:
+                # The client gave up (a timeout or size test): note how far it read.
+                with fake._lock:
+                    fake.cut_answers.append(getattr(exc, "written", 0))
 
         def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
             pass  # keep test output quiet

@@ -11,6 +11,7 @@ from bot.upstream import (
     BusinessError,
     InvalidNumber,
     PhoneRequired,
+    UnexplainedRefusal,
     parse_time,
     parse_track_response,
 )
@@ -169,11 +170,12 @@ def test_mixed_zones_sort_by_instant():
         ("无效单号", InvalidNumber),
         ("请传入快递单号【kddh字段】", BusinessError),
         ("查询失败，请联系客服电话", BusinessError),
-        ("", BusinessError),
+        ("", UnexplainedRefusal),
+        ("  ", UnexplainedRefusal),
     ],
 )
 def test_business_error_classification(msg, kind):
     error = business_error(msg, "req-1")
     assert type(error) is kind
-    assert error.msg == (msg or "unknown reason")
+    assert error.msg == msg.strip()
     assert error.request_id == "req-1"
