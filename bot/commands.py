@@ -14,6 +14,7 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     "help": ("start", "help", "帮助", "使用说明"),
     "track": ("track", "t", "查快递", "查单号", "查物流", "查询"),
     "carriers": ("carriers", "carrier", "快递公司", "查快递公司"),
+    "history": ("history", "全部记录", "物流详情"),
     "subscribe": ("subscribe", "sub", "订阅", "关注"),
     "unsubscribe": ("unsubscribe", "unsub", "取消订阅", "退订", "取消关注"),
     "list": ("list", "ls", "我的快递", "我的订阅", "订阅列表"),

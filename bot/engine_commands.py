@@ -13,6 +13,7 @@ from bot.dialogue import Subscribe, SubscriptionCommands, TrackingDialogue
 from bot.models import Incoming, Reply
 from bot.storage.conversation import ConversationStore
 from bot.texts import t
+from bot.timeline import HISTORY_ACTION, parse_history_action
 from bot.waybills import Waybill, canonical, find_waybills
 
 _TAIL = re.compile(r"^\d{4}$")
@@ -75,8 +76,12 @@ class CommandHandlers:
         return handler(message, command)
 
     def on_action(self, message: Incoming) -> list[Reply]:
-        """A button press: `sub:`, `unsub:` or `refresh:` followed by a number."""
+        """A button press: `sub:`, `unsub:` or `refresh:` followed by a number, or
+        `history:<number>:<page>`."""
         kind, _, number = (message.action or "").partition(":")
+        if kind == HISTORY_ACTION:
+            number, page = parse_history_action(number)
+            return self._history(message, canonical(number), page)
         number = canonical(number)
         if not number:
             return []
@@ -105,6 +110,24 @@ class CommandHandlers:
         if parsed is None:
             return [Reply(text=t("track_usage", message.language))]
         return self.dialogue.track(message, [parsed.waybill], parsed.tail)
+
+    def cmd_history(self, message: Incoming, command: Command) -> list[Reply]:
+        """/history <number> [page]: the whole timeline, a page at a time."""
+        parsed = parse_number_args(command.args)
+        if parsed is None:
+            return [Reply(text=t("history_usage", message.language))]
+        words = parsed.rest.split()
+        page = int(words[0]) if words and words[0].isdigit() else 1
+        return self._history(message, parsed.waybill.number, page, parsed.waybill.carrier)
+
+    def _history(
+        self, message: Incoming, number: str, page: int, carrier: str | None = None
+    ) -> list[Reply]:
+        if not number:
+            return []
+        if carrier is None:
+            carrier = next((w.carrier for w in find_waybills(number)), None)
+        return self.dialogue.history(message, number, carrier, page)
 
     def cmd_carriers(self, message: Incoming, command: Command) -> list[Reply]:
         """/carriers <keyword> [page]: the registry, paged."""

@@ -14,6 +14,7 @@ from bot.models import TrackingCard
 from bot.storage.conversation import ConversationStore
 from bot.storage.patterns import PatternStore
 from bot.texts import t
+from bot.timeline import card_events, older_note
 from bot.tracking import Status, TrackResult
 from bot.upstream import NotConfigured, PhoneRequired, TrackingProvider, UpstreamError
 from bot.waybills import Waybill, find_waybills
@@ -132,11 +133,15 @@ class Lookup:
         return matches[0].code if matches else None
 
     def card(self, outcome: Outcome, language: str) -> TrackingCard:
-        """A tracking card for a successful outcome, with the registry's name and hotline."""
+        """A tracking card for a successful outcome, with the registry's name and hotline;
+        only the newest events (`bot.timeline`), the rest counted in its note."""
         result = outcome.result
         assert result is not None, "card() needs a result"
         carrier = self.registry.get(outcome.carrier) if outcome.carrier else None
         name = (carrier.name if carrier else "") or result.carrier_name or (outcome.carrier or "")
+        events, older = card_events(result.events)
+        notes = [t("demo_note", language) if result.demo else ""]
+        notes.append(older_note(outcome.number, older, language))
         return TrackingCard(
             number=outcome.number,
             carrier_code=carrier.code if carrier else (outcome.carrier or ""),
@@ -146,9 +151,9 @@ class Lookup:
             status_label=result.status.label(language),
             status_emoji=result.status.emoji,
             is_final=result.status.is_final,
-            events=result.events,
+            events=events,
             demo=result.demo,
-            note=t("demo_note", language) if result.demo else "",
+            note="\n".join(note for note in notes if note),
         )
 
     def carrier_name(self, code: str | None) -> str:

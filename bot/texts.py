@@ -17,6 +17,7 @@ TEXTS: dict[str, tuple[str, str]] = {
         "/list — 我的快递\n"
         "/rename 单号 备注 — 修改备注\n"
         "/carriers 关键字 — 查快递公司\n"
+        "/history 单号 [页码] — 全部物流记录\n"
         "中文也可以：查快递 单号、订阅 单号、取消订阅 单号、我的快递、快递公司 关键字。\n"
         "顺丰需要收件人或寄件人手机后4位，我会问你，只问一次。",
         "📦 Parcel tracking bot\n"
@@ -29,6 +30,7 @@ TEXTS: dict[str, tuple[str, str]] = {
         "/list — my parcels\n"
         "/rename <number> <label> — change a label\n"
         "/carriers <keyword> — search carriers\n"
+        "/history <number> [page] — the full tracking history\n"
         "SF Express needs the last 4 digits of the sender's or recipient's phone; "
         "I ask once.",
     ),
@@ -149,6 +151,21 @@ TEXTS: dict[str, tuple[str, str]] = {
     "btn_subscribe": ("🔔 订阅", "🔔 Subscribe"),
     "btn_unsubscribe": ("🔕 取消订阅", "🔕 Unsubscribe"),
     "btn_refresh": ("🔄 刷新", "🔄 Refresh"),
+    "btn_history": ("📜 全部记录", "📜 Full history"),
+    "btn_history_next": ("下一页 ▶", "Next page ▶"),
+    "older_events": (
+        "另有 {count} 条更早的记录未显示，发送 /history {number} 查看全部。",
+        "{count} older events are not shown; send /history {number} to see them all.",
+    ),
+    "history_title": (
+        "📜 {number} 全部物流记录（第 {page}/{pages} 页）",
+        "📜 {number}: full history (page {page}/{pages})",
+    ),
+    "history_empty": ("暂无物流记录。", "No tracking events yet."),
+    "history_usage": (
+        "用法：/history 单号 [页码]，例如 /history YT1234567890123 2",
+        "Usage: /history <number> [page], e.g. /history YT1234567890123 2",
+    ),
     "demo_note": (
         "演示数据：未配置 KUAIDI_APPCODE，这不是真实物流信息。",
         "Demo data: no KUAIDI_APPCODE configured; this is not real tracking.",

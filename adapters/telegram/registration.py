@@ -31,6 +31,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "unsubscribe": ("取消订阅：/unsubscribe 单号", "Stop updates: /unsubscribe <number>"),
     "list": ("我的订阅", "My subscriptions"),
     "carriers": ("支持的快递公司", "Supported carriers"),
+    "history": ("全部物流记录：/history 单号", "Full history: /history <number>"),
 }
 
 

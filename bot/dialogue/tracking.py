@@ -18,6 +18,7 @@ from bot.lookup import Lookup, Outcome, needs_phone
 from bot.models import Button, Incoming, Reply
 from bot.storage.conversation import ConversationStore
 from bot.texts import t
+from bot.timeline import CARD_EVENTS, history_button, history_page
 from bot.tracking import Status
 from bot.waybills import Waybill, find_waybills
 
@@ -200,7 +201,21 @@ class TrackingDialogue:
             prefix = f"{name} " if name else ""
             text = t("no_record", language, carrier=prefix, number=outcome.number)
             return Reply(text=text, buttons=buttons)
+        if result is not None and len(result.events) > CARD_EVENTS:
+            buttons += (history_button(outcome.number, language),)
         return Reply(card=self.lookup.card(outcome, language), buttons=buttons)
+
+    def history(
+        self, message: Incoming, number: str, carrier: str | None, page: int
+    ) -> list[Reply]:
+        """One page of the whole timeline of `number` (the cached answer when fresh enough):
+        the card shows only the newest events."""
+        outcome = self.lookup.track(message.platform, message.user_id, number, carrier)
+        if outcome.needs_tail:
+            return [self.ask_tail(message, [outcome], None)]
+        if outcome.result is None:
+            return self.outcome_replies(message, outcome)
+        return [history_page(number, outcome.result.events, page, message.language)]
 
     def card_buttons(
         self, message: Incoming, number: str, final: bool = False

@@ -79,7 +79,7 @@ def test_command_menu_in_chinese_by_default_and_english(settings, fake_api):
         call.params.get("language_code"): json.loads(call.params["commands"]) for call in calls
     }
     assert set(menus) == {None, "zh", "en"}
-    names = ["start", "help", "track", "subscribe", "unsubscribe", "list", "carriers"]
+    names = ["start", "help", "track", "subscribe", "unsubscribe", "list", "carriers", "history"]
     for menu in menus.values():
         assert [entry["command"] for entry in menu] == names
     assert menus[None] == menus["zh"]
