@@ -62,6 +62,8 @@ def answer_data(response: httpx.Response, body: bytes) -> dict:
     matching `UpstreamError` otherwise."""
     request_id = response.headers.get("X-Ca-Request-Id")
     status = response.status_code
+    if status == BUSINESS_FAILURE and not body.strip():
+        raise business_error("", request_id)  # refused, and not a word about why
     if status in (200, BUSINESS_FAILURE):
         data = _json_object(status, body, request_id)
         ok = data.get("ok")

@@ -63,19 +63,19 @@ class Stack:
                 include={name for name in Settings.model_fields if name.startswith("feishu_")}
             ),
         }
-        settings = upstream.settings(
-            data_dir=tmp_path,
-            database_url=None,
-            kuaidi_retries=0,
-            kuaidi_poll_min_interval=0,
-            kuaidi_push_window=0.0,
-            kuaidi_poller=False,
-            telegram_bot_token=TOKEN,
-            telegram_webhook_secret=TELEGRAM_SECRET,
-            telegram_webhook_url="https://bot.example.com/telegram/webhook",
-            telegram_api_base=telegram.base,
-            **{**platforms, **extra},
-        )
+        defaults = {
+            "data_dir": tmp_path,
+            "database_url": None,
+            "kuaidi_retries": 0,
+            "kuaidi_poll_min_interval": 0,
+            "kuaidi_push_window": 0.0,
+            "kuaidi_poller": False,
+            "telegram_bot_token": TOKEN,
+            "telegram_webhook_secret": TELEGRAM_SECRET,
+            "telegram_webhook_url": "https://bot.example.com/telegram/webhook",
+            "telegram_api_base": telegram.base,
+        }
+        settings = upstream.settings(**{**defaults, **platforms, **extra})
         # A fake clock: sends a platform's rate limit defers are made due by moving it on.
         self.clock = FakeClock()
         self.app: Application = build_application(
