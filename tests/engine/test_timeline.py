@@ -5,7 +5,7 @@ from __future__ import annotations
 from adapters.telegram.render import render_messages
 from adapters.wecom.render import render_markdown
 from bot.timeline import CARD_EVENTS, EVENT_TEXT_MAX, PAGE_EVENTS
-from tests.engine.conftest import YT
+from tests.support.chat import YT
 
 
 def _timeline(count: int) -> list[tuple[str, str]]:
