@@ -25,6 +25,7 @@ LAYERS: list[set[str]] = [
         "masking",
         "render",
         "commands",
+        "timeline",
     },
     {"storage"},
     {"upstream", "runtime"},
