@@ -30,7 +30,6 @@ import http.client
 import json
 import os
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -50,11 +49,18 @@ import httpx  # noqa: E402
 
 from bench import gateway_roles as roles  # noqa: E402
 from bench.cpu import CpuMeter  # noqa: E402
+from bench.processes import (  # noqa: E402
+    PROCFILE_WORKER,
+    free_port,
+    gunicorn,
+    spawn,
+    stop,
+    wait_http,
+)
 from tests.fakes.testing_platform import signed_headers  # noqa: E402
 
 PLATFORM_TIMEOUT = 3.0  # Feishu's deadline; the load generator re-delivers after it
 GUNICORN_THREADS = int(os.environ.get("BENCH_GUNICORN_THREADS", "8"))  # the Procfile's 2 × 8
-PROCFILE_WORKER = "adapters.buffered_worker.BufferedThreadWorker"
 PG_URL = os.environ.get("DATABASE_TEST_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 ROLES = {
     "worker": roles.worker_main,
@@ -63,67 +69,20 @@ ROLES = {
 }
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _wait_http(url: str, seconds: float = 30.0) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(url, timeout=1.0).status_code < 500:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    raise RuntimeError(f"{url} did not come up")
-
-
-def _spawn(args: list[str], env: dict[str, str], **kwargs) -> subprocess.Popen:
-    return subprocess.Popen(args, env={**os.environ, **env}, cwd=ROOT, **kwargs)
-
-
-def _spawn_role(role: str, env: dict[str, str] | None = None, nice: int = 0) -> subprocess.Popen:
+def spawn_role(role: str, env: dict[str, str] | None = None, nice: int = 0) -> subprocess.Popen:
     """A child process running `role`, talking over its stdin/stdout (text lines)."""
     args = [sys.executable, __file__, "--role", role]
     if nice:
         args = ["nice", "-n", str(nice), *args]
     pipes = {"stdin": subprocess.PIPE, "stdout": subprocess.PIPE, "text": True}
-    return _spawn(args, env or {}, **pipes)
-
-
-def _gunicorn(
-    app: str,
-    port: int,
-    threads: int,
-    env: dict[str, str],
-    processes: int = 2,
-    worker_class: str = PROCFILE_WORKER,
-) -> subprocess.Popen:
-    binary = str(Path(sys.executable).parent / "gunicorn")
-    args = [binary, "--pythonpath", str(ROOT), "-k", worker_class, "-w", str(processes)]
-    args += ["--threads", str(threads), "-b", f"127.0.0.1:{port}", "--log-level", "warning"]
-    return _spawn(args + ["--graceful-timeout", "3", app], env)
-
-
-def _stop(process: subprocess.Popen | None) -> None:
-    if process is not None and process.poll() is None:
-        if process.stdin is not None:
-            process.stdin.close()
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+    return spawn(args, env or {}, **pipes)
 
 
 class Platform:
     """The fake platform API process, asked over a pipe what it has received."""
 
     def __init__(self) -> None:
-        self.process = _spawn_role("platform")
+        self.process = spawn_role("platform")
         self.url = self.process.stdout.readline().strip()
 
     def _ask(self, command: str) -> str:
@@ -260,7 +219,7 @@ def _summarise(mode: str, load: Load, platform: Platform, killed: bool) -> dict:
     }
 
 
-def _drain(platform: Platform, expected: int, idle_seconds: float, cap: float) -> None:
+def drain(platform: Platform, expected: int, idle_seconds: float, cap: float) -> None:
     """Wait until every update has a reply, or no reply arrived for `idle_seconds`."""
     deadline, last, seen = time.monotonic() + cap, time.monotonic(), 0
     while time.monotonic() < deadline and seen < expected:
@@ -273,7 +232,7 @@ def _drain(platform: Platform, expected: int, idle_seconds: float, cap: float) -
     time.sleep(1.0)  # late duplicates, if any, arrive now
 
 
-def _backlog(db_url: str) -> dict[str, int]:
+def backlog(db_url: str) -> dict[str, int]:
     """Rows still waiting (or parked) when the drain ended: delayed, not lost."""
     from sqlalchemy import func, select
 
@@ -331,22 +290,22 @@ def run_mode(mode: str, args, upstream: subprocess.Popen, upstream_url: str) -> 
         # Enough handler threads for 1.5 s × 200/s in flight, shared by the worker processes.
         "BENCH_WORKER_THREADS": str(400 if mode == "embedded" else 400 // args.workers),
     }
-    port, workers, processes = _free_port(), [], []
+    port, workers, processes = free_port(), [], []
     # Workers run at a lower CPU priority: the webhook answer is the latency-critical path,
     # and on a crowded machine the workers should wait, not the platform's request.
-    spawn_worker = lambda: _spawn_role("worker", env, nice=10)  # noqa: E731
+    spawn_worker = lambda: spawn_role("worker", env, nice=10)  # noqa: E731
     try:
         if mode == "queued":
             app = "bench.gateway_roles:web_app()"
-            processes.append(_gunicorn(app, port, GUNICORN_THREADS, env, 2, worker_class))
+            processes.append(gunicorn(app, port, GUNICORN_THREADS, env, 2, worker_class))
             workers = [spawn_worker() for _ in range(args.workers)]
         elif mode == "embedded":
             app = "bench.gateway_roles:embedded_app()"
-            processes.append(_gunicorn(app, port, GUNICORN_THREADS, env, 1, worker_class))
+            processes.append(gunicorn(app, port, GUNICORN_THREADS, env, 1, worker_class))
         else:
             naive = "bench.gateway_roles:naive_app()"
-            processes.append(_gunicorn(naive, port, 250, env, worker_class="gthread"))
-        _wait_http(f"http://127.0.0.1:{port}/healthz")
+            processes.append(gunicorn(naive, port, 250, env, worker_class="gthread"))
+        wait_http(f"http://127.0.0.1:{port}/healthz")
         time.sleep(1.0)  # let the worker processes open their pools
         threads = 700 if mode == "naive" else 64
         load = Load(f"http://127.0.0.1:{port}/webhook/testing", args.rate, args.seconds, threads)
@@ -369,13 +328,13 @@ def run_mode(mode: str, args, upstream: subprocess.Popen, upstream_url: str) -> 
         started = time.monotonic()
         load.run(kill_and_restart if killed else None)
         cpu = {"seconds": round(time.monotonic() - started, 1), **meter.stop()}
-        _drain(platform, load.count, idle_seconds=roles.LEASE_SECONDS * 2, cap=300)
+        drain(platform, load.count, idle_seconds=roles.LEASE_SECONDS * 2, cap=300)
         summary = _summarise(label, load, platform, killed)
         # CPU seconds per group while the load ran (2 cores give 2 s per second).
-        return {**summary, "left_over": _backlog(db_url), "cpu_during_load": cpu}
+        return {**summary, "left_over": backlog(db_url), "cpu_during_load": cpu}
     finally:
         for process in [*processes, *workers, platform.process]:
-            _stop(process)
+            stop(process)
         drop()
 
 
@@ -391,13 +350,13 @@ def main() -> None:
     args = parser.parse_args()
     if args.role:
         return ROLES[args.role]()
-    upstream = _spawn_role("upstream")
+    upstream = spawn_role("upstream")
     try:
         upstream_url = upstream.stdout.readline().strip()
         modes = args.modes.split(",")
         results = [run_mode(mode, args, upstream, upstream_url) for mode in modes]
     finally:
-        _stop(upstream)
+        stop(upstream)
     print(
         json.dumps(
             {"db": args.db, "rate": args.rate, "seconds": args.seconds, "results": results},

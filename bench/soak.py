@@ -41,6 +41,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench import gateway as gw  # noqa: E402
+from bench import processes as proc  # noqa: E402
 from bench.soak_services import PrivateDatabase, PrivateRedis, TcpProxy  # noqa: E402
 
 #: The runtime's claim lease (bot.runtime.runtime) and the lookup deadline (KUAIDI_DEADLINE):
@@ -130,17 +131,17 @@ class Bot:
 
     def __init__(self, env: dict[str, str], logs: Path, memory: Memory) -> None:
         self.env, self.logs, self.memory = env, logs, memory
-        self.port = gw.free_port()
+        self.port = proc.free_port()
         log = open(logs / "web.log", "ab")  # noqa: SIM115 - the child process owns it
         app = "bench.soak_roles:web_app()"
-        self.web = gw.gunicorn(app, self.port, 8, env, stdout=log, stderr=log)
+        self.web = proc.gunicorn(app, self.port, 8, env, stdout=log, stderr=log)
         memory.track(self.web.pid, "web", with_children=True)
         self.workers = [self._worker(n) for n in range(2)]
 
     def _worker(self, n: int):
         log = open(self.logs / f"worker{n}.log", "ab")  # noqa: SIM115 - the child owns it
         args = ["nice", "-n", "10", sys.executable, __file__, "--role", "worker"]
-        process = gw.spawn(args, self.env, stdout=log, stderr=log)
+        process = proc.spawn(args, self.env, stdout=log, stderr=log)
         self.memory.track(process.pid, f"worker{n}")
         return process
 
@@ -157,7 +158,7 @@ class Bot:
     def stop(self) -> None:
         """Stop the workers, then the web app."""
         for process in [*self.workers, self.web]:
-            gw.stop(process)
+            proc.stop(process)
 
 
 def faults(bot: Bot, db: PrivateDatabase, redis: PrivateRedis, proxy: TcpProxy):
@@ -248,7 +249,7 @@ def soak(minutes: float, rate: float) -> dict:
 
     seconds = minutes * 60
     logs = Path(tempfile.mkdtemp(prefix="soak-logs-"))
-    db, redis = PrivateDatabase(), PrivateRedis(gw.free_port())
+    db, redis = PrivateDatabase(), PrivateRedis(proc.free_port())
     upstream = platform = bot = proxy = None
     try:
         redis.start()
@@ -258,7 +259,7 @@ def soak(minutes: float, rate: float) -> dict:
         open_database(db.url).dispose()  # the schema, once, before the processes race
         memory = Memory(warmup=min(60.0, seconds / 4))
         bot = Bot(bot_env(db, redis, proxy, platform.url), logs, memory)
-        gw.wait_http(f"http://127.0.0.1:{bot.port}/healthz")
+        proc.wait_http(f"http://127.0.0.1:{bot.port}/healthz")
         time.sleep(2.0)  # let the workers open their pools
         load = gw.Load(f"http://127.0.0.1:{bot.port}/webhook/testing", rate, seconds, 16)
         events: list[dict] = []
@@ -279,7 +280,7 @@ def soak(minutes: float, rate: float) -> dict:
         if proxy is not None:
             proxy.close()
         for process in (platform.process if platform else None, upstream):
-            gw.stop(process)
+            proc.stop(process)
         redis.stop()
         db.drop()
 
