@@ -43,8 +43,15 @@ class PrivateDatabase:
             "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
             " WHERE datname = %s AND pid <> pg_backend_pid()"
         )
-        with psycopg.connect(self.admin_dsn, autocommit=True) as conn:
-            return conn.execute(query, (self.name,)).fetchone()[0]
+        for attempt in range(10):  # the shared server may be full for a moment
+            try:
+                with psycopg.connect(self.admin_dsn, autocommit=True) as conn:
+                    return conn.execute(query, (self.name,)).fetchone()[0]
+            except psycopg.OperationalError:
+                if attempt == 9:
+                    raise
+                time.sleep(1.0)
+        raise AssertionError("unreachable")
 
     def drop(self) -> None:
         """Drop the database, ending whatever is still connected to it."""

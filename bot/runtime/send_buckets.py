@@ -4,19 +4,29 @@ A send takes one token from every bucket that applies to it (the chat's or group
 app's), all or none: `acquire` returns 0 when it took them, or the seconds until it could.
 The sender then reschedules the row instead of sleeping, so one slow chat blocks nobody.
 Time comes from the injected clock (Redis gets it as an argument), so tests need no sleeps.
+When Redis cannot be reached, its buckets give way to this process's own for a while: sends
+go on under per-process limits instead of failing row after row until Redis is back.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Sequence
 from typing import Protocol
+
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from bot.clock import Clock
 from bot.models import Target
 from bot.runtime.ports import RateLimit, SendLimits
 
+log = logging.getLogger(__name__)
+
 BucketRequest = tuple[str, RateLimit]
+#: Seconds the Redis buckets are left alone after Redis could not be reached.
+REDIS_PAUSE_SECONDS = 30.0
 
 
 class Buckets(Protocol):
@@ -108,13 +118,26 @@ class RedisBuckets:
         self.clock = clock
         self.prefix = prefix
         self._script = client.register_script(_ACQUIRE_LUA)
+        self._local = LocalBuckets(clock)  # while Redis is unreachable
+        self._paused_until = float("-inf")
 
     def acquire(self, requests: Sequence[BucketRequest]) -> float:
-        """See `Buckets.acquire`."""
+        """See `Buckets.acquire`; this process's own buckets while Redis is unreachable."""
         if not requests:
             return 0.0
+        if self.clock.monotonic() < self._paused_until:
+            return self._local.acquire(requests)
         keys = [f"{self.prefix}bucket:{name}" for name, _ in requests]
         args: list[str] = [repr(self.clock.now().timestamp())]
         for _name, limit in requests:
             args += [str(limit.count), repr(float(limit.seconds))]
-        return float(self._script(keys=keys, args=args))
+        try:
+            return float(self._script(keys=keys, args=args))
+        except (RedisConnectionError, RedisTimeoutError) as exc:
+            self._paused_until = self.clock.monotonic() + REDIS_PAUSE_SECONDS
+            log.warning(
+                "redis send buckets unreachable (%s); per-process limits for %.0fs",
+                type(exc).__name__,
+                REDIS_PAUSE_SECONDS,
+            )
+            return self._local.acquire(requests)

@@ -218,7 +218,11 @@ class FakePlatformAPI:
             wbufsize = -1
 
             def do_POST(self) -> None:  # noqa: N802 - http.server's naming
-                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                length = int(self.headers.get("Content-Length", "0"))
+                body = self.rfile.read(length)
+                if len(body) < length:  # the sender died mid-request (a soak's SIGKILL)
+                    self.close_connection = True
+                    return
                 data = json.loads(body)
                 api._enter(data["chat_id"])
                 try:

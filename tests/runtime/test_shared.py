@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
 
@@ -133,6 +134,21 @@ def _exercise_buckets(first, second, clock):
 def test_local_buckets(clock):
     buckets = LocalBuckets(clock)
     _exercise_buckets(buckets, buckets, clock)
+
+
+def test_redis_buckets_give_way_to_local_ones_while_redis_is_unreachable(clock, caplog):
+    with socket.socket() as sock:  # a port nobody listens on: Redis is down
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    client = redis.Redis(host="127.0.0.1", port=port, socket_connect_timeout=1)
+    buckets = RedisBuckets(client, clock)
+    chat = ("t:chat:a", RateLimit(1, 1.0))
+    with caplog.at_level("WARNING", logger="bot.runtime.send_buckets"):
+        assert buckets.acquire([chat]) == 0  # sent under this process's own limit
+        assert buckets.acquire([chat]) == pytest.approx(1.0)  # …which still applies
+    assert len(caplog.records) == 1  # one warning per outage, not one per row
+    assert "per-process limits" in caplog.records[0].getMessage()
+    client.close()
 
 
 @pytest.mark.redis
