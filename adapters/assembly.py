@@ -46,7 +46,7 @@ from bot.subscriptions import (
     SubscriptionStore,
     start_poller_thread,
 )
-from bot.upstream import ConfigurationError, TrackingProvider, UpstreamError, build_provider
+from bot.upstream import TrackingProvider, build_provider
 
 log = logging.getLogger(__name__)
 
@@ -274,19 +274,3 @@ def merge_replies(replies: list[Reply]) -> Reply:
 def config_sane(settings: Settings) -> bool:
     """Readiness: the upstream is either configured or deliberately in demo mode."""
     return bool(settings.demo or settings.kuaidi_api_base.startswith(("https://", "http://")))
-
-
-def check_upstream(core: Core) -> bool:
-    """A start-up check that costs nothing: an empty-looking number is refused with the
-    unbilled HTTP 666, while a wrong AppCode or path fails loudly as a configuration error."""
-    if core.settings.demo:
-        log.warning("DEMO MODE: no KUAIDI_APPCODE (or KUAIDI_DEMO=1); answers are invented")
-        return True
-    try:
-        core.provider.track("0", fresh=True)
-    except ConfigurationError as error:
-        log.error("upstream configuration error: %s", error)
-        return False
-    except UpstreamError as error:
-        log.info("upstream reachable (probe answered %s)", type(error).__name__)
-    return True

@@ -13,9 +13,12 @@ import sys
 
 from pydantic import SecretStr
 
-from bot.settings import Settings
+from bot.settings import EnvFileMissing, Settings, env_file_path, load_settings
 
 log = logging.getLogger("kuaidi-bot")
+
+#: Commands that start the bot: they say which settings and data they use.
+_STARTERS = ("run", "console", "worker")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -25,19 +28,42 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
-    settings = Settings()
+    try:
+        env_file, named = env_file_path(args.env_file)
+    except EnvFileMissing as error:
+        print(f"{error} (from --env-file or KUAIDI_ENV_FILE)", file=sys.stderr)
+        return 2
+    settings = load_settings(env_file)
+    if args.command in _STARTERS:
+        print(_origin(env_file, settings), file=sys.stderr)
     configure_logging(settings, quiet=args.command in ("console", "detect"))
     return int(args.func(settings, args) or 0)
 
 
+def _origin(env_file, settings: Settings) -> str:
+    """Where the settings and data come from, said once at start: running from another
+    folder must not quietly become a demo bot with a new, empty data directory."""
+    if env_file is None:
+        source = "no .env here and no --env-file / KUAIDI_ENV_FILE: environment and defaults"
+    else:
+        source = f"settings from {env_file.resolve()}"
+    mode = "demo data (no KUAIDI_APPCODE)" if settings.demo else "real tracking API"
+    return f"kuaidi-bot: {source}; data in {settings.data_dir}; {mode}"
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kuaidi-bot", description=__doc__)
+    parser.add_argument(
+        "--env-file",
+        metavar="PATH",
+        help="settings file (default: $KUAIDI_ENV_FILE, else ./.env)",
+    )
     sub = parser.add_subparsers(dest="command")
     simple = {
         "run": (cmd_run, "serve every configured platform (console if none)"),
         "console": (cmd_console, "chat with the bot in this terminal"),
         "detect": (cmd_detect, "JSON lines in, detected waybills out"),
-        "check": (cmd_check, "check the configuration and the upstream AppCode"),
+        "check": (cmd_check, "check the database, the upstream AppCode and platform logins"),
     }
     for name, (func, help_text) in simple.items():
         sub.add_parser(name, help=help_text).set_defaults(func=func)
@@ -60,8 +86,9 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def configure_logging(settings: Settings, *, quiet: bool = False) -> None:
-    """key=value logs with delivery ids; configured secrets are masked in every line."""
+def configure_logging(settings: Settings, *, quiet: bool = False, path=None) -> None:
+    """key=value logs with delivery ids to LOG_FILE (else `path`, else stderr); configured
+    secrets are masked in every line."""
     from bot.runtime.logs import configure_logging as install
 
     secrets = [
@@ -69,7 +96,7 @@ def configure_logging(settings: Settings, *, quiet: bool = False) -> None:
         for value in settings.__dict__.values()
         if isinstance(value, SecretStr) and value.get_secret_value()
     ]
-    install("WARNING" if quiet else settings.log_level, secrets)
+    install("WARNING" if quiet else settings.log_level, secrets, settings.log_file or path)
     # httpx logs every request URL at INFO; some URLs carry secrets (WeCom's gettoken).
     logging.getLogger("httpx").setLevel(logging.WARNING)
 
@@ -77,9 +104,16 @@ def configure_logging(settings: Settings, *, quiet: bool = False) -> None:
 def cmd_console(settings: Settings, args: argparse.Namespace) -> int:
     """The console chat, with subscriptions: pushes are printed between prompts."""
     from adapters.assembly import build_application
+    from adapters.checks import start_refusal
     from adapters.console import PLATFORM, USER_ID, ConsoleSender, run_console
 
-    configure_logging(settings, quiet=True)  # log lines would break up the chat
+    # Log lines would break up the chat (and stderr shares the terminal): they go to a file.
+    log_path = settings.log_file or settings.data_dir / "console.log"
+    configure_logging(settings, quiet=True, path=log_path)
+    refusal = start_refusal(settings)
+    if refusal:
+        print(refusal, file=sys.stderr)
+        return 2
     sender = ConsoleSender(sys.stdout)
     # Whoever sits at the console operates the bot: /status is theirs.
     settings.admin_users = ",".join(filter(None, [settings.admin_users, f"{PLATFORM}:{USER_ID}"]))
@@ -88,7 +122,14 @@ def cmd_console(settings: Settings, args: argparse.Namespace) -> int:
     )
     app.start(intake=False)
     try:
-        return run_console(app.core.engine, demo=settings.demo, sender=sender)
+        return run_console(
+            app.core.engine,
+            demo=settings.demo,
+            input=sys.stdin,
+            output=sys.stdout,
+            sender=sender,
+            log_path=log_path,
+        )
     finally:
         app.stop()
 
@@ -105,11 +146,14 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
     """A worker process: inbox, outbox, the poller (unless KUAIDI_POLLER=0)."""
-    from adapters.assembly import build_application, check_upstream
+    from adapters.assembly import build_application
+    from adapters.checks import start_refusal
 
-    app = build_application(settings)
-    if not check_upstream(app.core):
+    refusal = start_refusal(settings)
+    if refusal:
+        print(refusal, file=sys.stderr)
         return 2
+    app = build_application(settings)
     app.run_worker(intake=args.intake)
     return 0
 
@@ -123,21 +167,36 @@ def cmd_poll(settings: Settings, args: argparse.Namespace) -> int:
         report = app.poller.run_once(all_numbers=args.all)
     finally:
         app.core.close()
-    print(report)
+    print(round_line(report))
     return 0
 
 
-def cmd_check(settings: Settings, args: argparse.Namespace) -> int:
-    """Open the database and probe the upstream for configuration errors."""
-    from adapters.assembly import build_application, check_upstream
+def round_line(report) -> str:
+    """One poll round as one readable line."""
+    if report.skipped:
+        return f"poll round skipped: {report.skipped}; nothing polled"
+    line = (
+        f"polled {report.polled} number(s): {report.changes} changed, "
+        f"{report.pushes} push(es) queued for sending"
+    )
+    if report.errors:
+        line += "; errors: " + ", ".join(f"{k} ×{v}" for k, v in sorted(report.errors.items()))
+    return line
 
-    app = build_application(settings, worker_threads=0, sender_threads=0, adapters=[])
-    try:
-        ok = app.core.db.ping() and check_upstream(app.core)
-    finally:
-        app.core.close()
-    print("ok" if ok else "configuration problem: see the log above")
-    return 0 if ok else 2
+
+def cmd_check(settings: Settings, args: argparse.Namespace) -> int:
+    """Check the database, the upstream and each configured platform's credentials; one
+    line per failed part, exit status 1 when any failed."""
+    from adapters.checks import run_checks
+
+    problems = run_checks(settings)
+    for problem in problems:
+        print(f"FAIL {problem}")
+    if problems:
+        return 1
+    mode = "demo provider (no KUAIDI_APPCODE)" if settings.demo else "upstream AppCode accepted"
+    print(f"ok: database reachable, {mode}, platform credentials accepted")
+    return 0
 
 
 def cmd_detect(settings: Settings, args: argparse.Namespace) -> int:

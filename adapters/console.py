@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import sys
 import threading
+from pathlib import Path
 from typing import TextIO
 
 from bot.engine import Engine
@@ -56,11 +57,14 @@ def run_console(
     input: TextIO = sys.stdin,
     output: TextIO = sys.stdout,
     sender: ConsoleSender | None = None,
+    log_path: Path | None = None,
 ) -> int:
     """Read lines until EOF or /quit; print each reply. Returns an exit status."""
     lock = sender.lock if sender else threading.Lock()
     with lock:
         output.write((DEMO_BANNER if demo else "") + BANNER)
+        if log_path is not None:
+            output.write(f"(日志 logs: {log_path})\n")
     for count, line in enumerate(_lines(input, output, lock), start=1):
         if line.strip() in ("/quit", "/exit", "退出"):
             break

@@ -9,10 +9,12 @@ is the whole deployment; for scale-out see the README (web under gunicorn + `wor
 from __future__ import annotations
 
 import logging
+import sys
 
 from gunicorn.app.base import BaseApplication
 
-from adapters.assembly import Application, build_application, check_upstream
+from adapters.assembly import Application, build_application
+from adapters.checks import start_refusal
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -53,10 +55,9 @@ class OneProcess(BaseApplication):
 
 def serve_all(settings: Settings) -> int:
     """Check the upstream configuration, then serve until stopped."""
-    probe = build_application(settings, worker_threads=0, sender_threads=0, adapters=[])
-    healthy = check_upstream(probe.core)
-    probe.core.close()
-    if not healthy:
+    refusal = start_refusal(settings)
+    if refusal:
+        print(refusal, file=sys.stderr)
         return 2
     OneProcess(settings).run()
     return 0

@@ -6,6 +6,7 @@ logging the settings never reveals them.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from pydantic import Field, SecretStr
@@ -52,6 +53,8 @@ class Settings(BaseSettings):
         5.0, description="seconds a client has to send a whole request (408 after)"
     )
     log_level: str = "INFO"
+    # Where log lines go; unset = stderr (the console chat: DATA_DIR/console.log).
+    log_file: Path | None = None
     admin_users: str = Field("", description="comma-separated platform:user ids")
 
     # --- subscriptions ---------------------------------------------------------------------
@@ -126,6 +129,40 @@ class Settings(BaseSettings):
     def any_platform(self) -> bool:
         """At least one chat platform is configured."""
         return self.telegram_enabled or self.wecom_enabled or self.feishu_enabled
+
+
+#: Names the env file when `--env-file` is not given (systemd units set it).
+ENV_FILE_VARIABLE = "KUAIDI_ENV_FILE"
+
+
+class EnvFileMissing(ValueError):
+    """An env file was named (flag or KUAIDI_ENV_FILE) but does not exist."""
+
+
+def env_file_path(explicit: str | os.PathLike | None = None) -> tuple[Path | None, bool]:
+    """(the env file to read or None, whether it was named explicitly): `explicit` (the
+    `--env-file` flag), else `$KUAIDI_ENV_FILE`, else `./.env` when it exists. A named file
+    that does not exist raises `EnvFileMissing`: silently using defaults would start a demo
+    bot with a fresh, empty data directory."""
+    named = explicit or os.environ.get(ENV_FILE_VARIABLE)
+    if named:
+        path = Path(named).expanduser()
+        if not path.is_file():
+            raise EnvFileMissing(f"env file not found: {path.resolve()}")
+        return path, True
+    default = Path(".env")
+    return (default if default.is_file() else None), False
+
+
+def load_settings(env_file: Path | None) -> Settings:
+    """Settings from the environment and `env_file`. A relative DATA_DIR or LOG_FILE is taken
+    relative to the env file's folder, so the bot finds its data wherever it is started."""
+    settings = Settings(_env_file=env_file)
+    base = env_file.resolve().parent if env_file is not None else Path.cwd()
+    settings.data_dir = base / settings.data_dir
+    if settings.log_file is not None:
+        settings.log_file = base / settings.log_file
+    return settings
 
 
 def reveal(secret: SecretStr | None) -> str | None:

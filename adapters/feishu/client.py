@@ -80,6 +80,11 @@ class FeishuApi:
             raise FeishuApiError(f"bot info failed: code {reply.code} {reply.msg}")
         return str(open_id)
 
+    def verify_credentials(self) -> None:
+        """Ask Feishu for a tenant token now, past the cache: raises `FeishuApiError` when
+        the app id or secret is refused (used by `kuaidi-bot check`)."""
+        self._fetch_token()
+
     def close(self) -> None:
         """Close the HTTP connection pool."""
         self._http.close()

@@ -103,6 +103,11 @@ class WeComApi:
             answer = self._post(path, payload, token)
         return answer
 
+    def verify_credentials(self) -> None:
+        """Ask WeCom for a token now, past the cache: raises `WeComTransportError` when the
+        corp id or secret is refused (used by `kuaidi-bot check`)."""
+        self._fetch_token()
+
     def _post(self, path: str, payload: dict, token: str) -> ApiAnswer:
         answer = post_json(self._http, self._base + path, payload, {"access_token": token})
         return ApiAnswer(answer.errcode, answer.errmsg.replace(token, "***"), answer.body)

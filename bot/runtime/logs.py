@@ -15,6 +15,7 @@ import sys
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 
 from bot.masking import mask, register_secret
 
@@ -79,15 +80,24 @@ def _quote(value: str) -> str:
     return f'"{escaped}"'
 
 
-def configure_logging(level: str = "INFO", secrets: Iterable[str] = ()) -> logging.Handler:
-    """Send the root logger's records to stderr as key=value lines; return the handler."""
-    handler = logging.StreamHandler(sys.stderr)
+def configure_logging(
+    level: str = "INFO", secrets: Iterable[str] = (), path: Path | None = None
+) -> logging.Handler:
+    """Send the root logger's records to stderr (or appended to the file at `path`) as
+    key=value lines; return the handler."""
+    handler: logging.Handler
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handler = logging.FileHandler(path, encoding="utf-8")
+    else:
+        handler = logging.StreamHandler(sys.stderr)
     handler.addFilter(ContextFilter())
     handler.setFormatter(KeyValueFormatter(secrets))
     root = logging.getLogger()
     for old in list(root.handlers):
         if getattr(old, "_kuaidi", False):
             root.removeHandler(old)
+            old.close()
     handler._kuaidi = True  # type: ignore[attr-defined]
     root.addHandler(handler)
     root.setLevel(level.upper())

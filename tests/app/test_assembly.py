@@ -80,7 +80,7 @@ def test_cli_check_fails_loudly_on_a_wrong_appcode(monkeypatch, tmp_path):
             "DATA_DIR": str(tmp_path),
         }.items():
             monkeypatch.setenv(key, value)
-        assert main(["check"]) == 2
+        assert main(["check"]) != 0
         monkeypatch.setenv("KUAIDI_APPCODE", upstream.appcode)
         assert main(["check"]) == 0
 
