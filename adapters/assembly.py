@@ -90,7 +90,12 @@ def build_core(
     store = ConversationStore(db, clock)
     patterns = PatternStore(db, clock)  # the learned carrier table
     lookup = Lookup(
-        provider, registry, store, identify=bool(settings.kuaidi_identify_path), patterns=patterns
+        provider,
+        registry,
+        store,
+        identify=bool(settings.kuaidi_identify_path),
+        patterns=patterns,
+        demo=settings.demo,
     )
     service = None
     if subscriptions:

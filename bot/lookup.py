@@ -53,12 +53,15 @@ class Lookup:
         *,
         identify: bool = False,
         patterns: PatternStore | None = None,
+        demo: bool = False,
     ) -> None:
         self.provider = provider
         self.registry = registry
         self.store = store
         self.identify = identify
         self.patterns = patterns
+        #: Answers come from the demo provider: everything built from them carries the label.
+        self.demo = demo
 
     def detect(self, text: str, *, alone: bool = True) -> list[Waybill]:
         """Waybills in ``text``, ranked with what the upstream's answers taught us."""

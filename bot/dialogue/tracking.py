@@ -200,6 +200,8 @@ class TrackingDialogue:
             name = self.lookup.carrier_name(outcome.carrier)
             prefix = f"{name} " if name else ""
             text = t("no_record", language, carrier=prefix, number=outcome.number)
+            if result.demo:
+                text += "\n" + t("demo_note", language)
             return Reply(text=text, buttons=buttons)
         if result is not None and len(result.events) > CARD_EVENTS:
             buttons += (history_button(outcome.number, language),)

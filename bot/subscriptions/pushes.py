@@ -179,7 +179,14 @@ class PushQueue:
     def single(self, sub, change: Change, mentions: tuple[str, ...]) -> Reply:
         """One parcel's push: a summary line and the card with only the new events."""
         language = sub.language
-        result = TrackResult(sub.number, sub.carrier or "", "", change.status, change.new_events)
+        result = TrackResult(
+            sub.number,
+            sub.carrier or "",
+            "",
+            change.status,
+            change.new_events,
+            demo=self.lookup.demo,
+        )
         card = self.lookup.card(Outcome(sub.number, sub.carrier, result=result), language)
         text = t(
             "sub_push",
@@ -195,8 +202,7 @@ class PushQueue:
         )
         return Reply(text=text, card=card, buttons=buttons, mentions=mentions)
 
-    @staticmethod
-    def several(merged: list[tuple[object, Change]], mentions: tuple[str, ...]) -> Reply:
+    def several(self, merged: list[tuple[object, Change]], mentions: tuple[str, ...]) -> Reply:
         """Several parcels of one chat in one message: a line each with the newest event."""
         language = merged[0][0].language
         lines = [t("sub_push_many", language, count=len(merged))]
@@ -206,6 +212,8 @@ class PushQueue:
                 f"{change.status.emoji} {display_name(sub.label, sub.number)} "
                 f"{Status(change.status).label(language)}" + (f" — {newest}" if newest else "")
             )
+        if self.lookup.demo:
+            lines.append(t("demo_note", language))
         return Reply(text="\n".join(lines), mentions=mentions)
 
 

@@ -134,6 +134,8 @@ class SubscriptionService:
             )
             if view.last_text:
                 lines.append(f"    {view.last_text[:60]}")
+        if self.lookup.demo:
+            lines.append(t("demo_note", language))
         return [Reply(text="\n".join(lines))]
 
     def rename(self, message: Incoming, number: str, label: str) -> list[Reply]:

@@ -4,25 +4,34 @@ from __future__ import annotations
 
 import io
 
-from adapters.assembly import build_core
+from adapters.assembly import build_application
 from adapters.console import ConsoleSender, run_console
 from bot.models import Reply, Target
 from bot.settings import Settings
 
 
 def console_session(tmp_path, lines: list[str], **settings) -> str:
+    """The console as `kuaidi-bot console` wires it (subscriptions included), fed `lines`."""
     values = {"data_dir": tmp_path, "kuaidi_appcode": None, "redis_url": None, **settings}
-    core = build_core(Settings(_env_file=None, **values), subscriptions=False)
     output = io.StringIO()
+    sender = ConsoleSender(output)
+    app = build_application(
+        Settings(_env_file=None, **values),
+        worker_threads=0,
+        sender_threads=0,
+        extra_senders={"console": sender},
+        adapters=[],
+    )
     try:
         run_console(
-            core.engine,
-            demo=core.settings.demo,
+            app.core.engine,
+            demo=app.settings.demo,
             input=io.StringIO("\n".join(lines)),
             output=output,
+            sender=sender,
         )
     finally:
-        core.close()
+        app.stop()
     return output.getvalue()
 
 
