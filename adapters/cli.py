@@ -67,6 +67,10 @@ def _parser() -> argparse.ArgumentParser:
     }
     for name, (func, help_text) in simple.items():
         sub.add_parser(name, help=help_text).set_defaults(func=func)
+    backup = sub.add_parser("backup", help="copy the database into a folder (safe while running)")
+    backup.add_argument("directory", help="where the copies go, e.g. /var/backups/kuaidi-bot")
+    backup.add_argument("--keep", type=int, default=14, help="copies to keep (default 14)")
+    backup.set_defaults(func=cmd_backup)
     worker = sub.add_parser("worker", help="process inbox, outbox and polls (scale-out)")
     worker.add_argument("--intake", action="store_true", help="also run long polling intakes")
     worker.set_defaults(func=cmd_worker)
@@ -196,6 +200,21 @@ def cmd_check(settings: Settings, args: argparse.Namespace) -> int:
         return 1
     mode = "demo provider (no KUAIDI_APPCODE)" if settings.demo else "upstream AppCode accepted"
     print(f"ok: database reachable, {mode}, platform credentials accepted")
+    return 0
+
+
+def cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
+    """A consistent copy of the database (SQLite backup API or pg_dump) into a folder."""
+    from pathlib import Path
+
+    from bot.storage.backup import BackupFailed, backup
+
+    try:
+        path = backup(settings.db_url, Path(args.directory), keep=max(args.keep, 1))
+    except BackupFailed as error:
+        print(f"backup failed: {error}", file=sys.stderr)
+        return 1
+    print(f"backup written: {path}")
     return 0
 
 

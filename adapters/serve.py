@@ -32,7 +32,7 @@ class OneProcess(BaseApplication):
         """One worker (the bot's threads live in it), threads for concurrent webhooks; each
         request is read whole before a thread sees it, so slow clients cannot hold them."""
         for key, value in {
-            "bind": f"0.0.0.0:{self.settings.port}",
+            "bind": f"{self.settings.host}:{self.settings.port}",
             "workers": 1,
             "worker_class": "adapters.buffered_worker.BufferedThreadWorker",
             "threads": 8,

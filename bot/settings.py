@@ -40,6 +40,8 @@ class Settings(BaseSettings):
     redis_url: str | None = None
 
     # --- web and worker --------------------------------------------------------------------
+    # Behind a reverse proxy set 127.0.0.1, so slow clients cannot reach the app directly.
+    host: str = "0.0.0.0"
     port: int = 8000
     # Handlers mostly wait on the upstream (hundreds of ms), so threads are cheap concurrency.
     worker_threads: int = 16
