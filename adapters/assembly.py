@@ -11,6 +11,7 @@ all without the storage layer knowing the layers above it.
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 import threading
 from dataclasses import dataclass, field, replace
 from functools import partial
@@ -87,7 +88,7 @@ def build_core(
         return carrier.name if carrier else code
 
     provider = build_provider(settings, carrier_name=carrier_name, clock=clock)
-    store = ConversationStore(db, clock)
+    store = ConversationStore(db, clock, timedelta(seconds=settings.kuaidi_tail_timeout))
     patterns = PatternStore(db, clock)  # the learned carrier table
     lookup = Lookup(
         provider,

@@ -21,6 +21,7 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     "rename": ("rename", "label", "改备注", "备注"),
     "status": ("status", "运行状态"),
     "auto": ("auto", "自动识别"),
+    "cancel": ("cancel",),
 }
 
 _SLASH = {spelling: name for name, spellings in COMMANDS.items() for spelling in spellings}

@@ -12,7 +12,8 @@ import logging
 from dataclasses import replace
 
 from bot.commands import parse_command
-from bot.dialogue import TrackingDialogue
+from bot.dialogue import TailQuestion, TrackingDialogue
+from bot.dialogue.phone_tail import is_cancel, tail_in_reply
 from bot.engine_commands import CommandHandlers
 from bot.models import Incoming, Reply
 from bot.storage.conversation import ConversationStore
@@ -64,7 +65,7 @@ class Engine:
         if self.store.auto_mode(message.platform, message.chat_id):
             return self._free_text(message, text, quiet=True)
         question = self.dialogue.open_question(message)
-        tail = find_phone_tail(text)
+        tail = tail_in_reply(text)
         if question and tail and not find_waybills(text):
             return self.dialogue.answer_tail(message, question, tail)
         return []
@@ -84,19 +85,33 @@ class Engine:
         # A bare number is a waybill when it is said to the bot (private chat or addressed).
         alone = not message.is_group or message.addressed
         waybills = self.dialogue.lookup.detect(text, alone=alone)
-        tail = find_phone_tail(text)
         question = self.dialogue.open_question(message)
         if question and not waybills:
-            if tail:
-                return self.dialogue.answer_tail(message, question, tail)
-            if not quiet and text.strip().isdigit():
-                return [Reply(text=t("tail_not_understood", message.language))]
+            return self._reply_to_question(message, question, text, quiet=quiet)
         if not waybills:
             return [] if quiet else [Reply(text=t("no_number", message.language))]
         if question:
             # New numbers supersede the open question (a new one is asked if still needed).
             self.dialogue.drop_question(message)
-        return self.dialogue.track(message, waybills, tail)
+        return self.dialogue.track(message, waybills, find_phone_tail(text))
+
+    def _reply_to_question(
+        self, message: Incoming, question: TailQuestion, text: str, *, quiet: bool
+    ) -> list[Reply]:
+        """A message without numbers while a tail is awaited: the tail (or a full mobile
+        number), a cancel, or something unrelated — reminded once, then answered as usual."""
+        tail = tail_in_reply(text)
+        if tail:
+            return self.dialogue.answer_tail(message, question, tail)
+        tails = self.dialogue.tails
+        if is_cancel(text):
+            return [tails.cancel(message, question)]
+        if quiet:
+            return []
+        if text.strip().isdigit():
+            return [Reply(text=t("tail_not_understood", message.language))]
+        reminder = tails.remind(message, question)
+        return [reminder] if reminder else [Reply(text=t("no_number", message.language))]
 
     # --- group courtesy ------------------------------------------------------------------
     @staticmethod

@@ -159,6 +159,13 @@ class CommandHandlers:
         )
         return [Reply(text="\n".join(lines))]
 
+    def cmd_cancel(self, message: Incoming, command: Command) -> list[Reply]:
+        """/cancel: stop waiting for a phone tail (typing 取消 or cancel does the same)."""
+        question = self.dialogue.open_question(message)
+        if question is None:
+            return [Reply(text=t("nothing_to_cancel", message.language))]
+        return [self.dialogue.tails.cancel(message, question)]
+
     def cmd_auto(self, message: Incoming, command: Command) -> list[Reply]:
         """/auto on|off: a group opts in to having every message scanned."""
         if not message.is_group:

@@ -33,6 +33,7 @@ class Settings(BaseSettings):
     kuaidi_max_body_bytes: int = Field(1_000_000, description="largest upstream answer read")
     kuaidi_cache_ttl: int = Field(300, description="seconds a tracking answer is reused")
     kuaidi_rate_limit: float = Field(5.0, description="upstream requests per second, max")
+    kuaidi_tail_timeout: int = Field(600, description="seconds a phone-tail question stays open")
 
     # --- storage and shared state ----------------------------------------------------------
     data_dir: Path = Path("data")

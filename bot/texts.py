@@ -58,6 +58,17 @@ TEXTS: dict[str, tuple[str, str]] = {
         "The tail {tail} did not work for {number}. Check it is the last 4 digits of the "
         "sender's or recipient's phone and reply again.",
     ),
+    "tail_reminder": (
+        "还在等 {numbers} 的收件人或寄件人手机号后4位：直接回复4位数字（或完整手机号），"
+        "或发送“取消”。",
+        "Still waiting for the last 4 digits of the sender's or recipient's phone for "
+        "{numbers}: reply with the 4 digits (or the full number), or send “cancel”.",
+    ),
+    "tail_cancelled": (
+        "好的，不再等 {numbers} 的手机尾号了。",
+        "OK, no longer waiting for a phone tail for {numbers}.",
+    ),
+    "nothing_to_cancel": ("现在没有需要取消的问题。", "There is no open question to cancel."),
     "tail_not_understood": (
         "请回复手机号后4位数字（例如 1234），或发送新的单号。",
         "Please reply with the last 4 digits of the phone (e.g. 1234), or send a new number.",

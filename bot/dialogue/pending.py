@@ -43,20 +43,27 @@ def follow_up_from_payload(data: dict[str, Any] | None) -> FollowUp | None:
 
 @dataclass(frozen=True)
 class TailQuestion:
-    """An open question for a phone tail: which numbers wait for it, and what follows."""
+    """An open question for a phone tail: which numbers wait for it, what follows, and
+    whether the one reminder was sent (see `bot.dialogue.phone_tail`)."""
 
     numbers: tuple[tuple[str, str | None], ...]
     follow_up: FollowUp | None = None
+    reminded: bool = False
 
     def to_payload(self) -> dict[str, Any]:
         """The JSON stored in `pending_prompts.payload`."""
-        return {
+        payload: dict[str, Any] = {
             "numbers": [[number, carrier] for number, carrier in self.numbers],
             "then": follow_up_to_payload(self.follow_up),
         }
+        if self.reminded:  # only when set: the shape earlier versions read stays the same
+            payload["reminded"] = True
+        return payload
 
     @classmethod
     def from_payload(cls, data: dict[str, Any]) -> TailQuestion:
         """Read a stored question."""
         numbers = tuple((number, carrier) for number, carrier in data.get("numbers", ()))
-        return cls(numbers, follow_up_from_payload(data.get("then")))
+        return cls(
+            numbers, follow_up_from_payload(data.get("then")), bool(data.get("reminded"))
+        )

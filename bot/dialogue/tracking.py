@@ -13,7 +13,8 @@ from typing import Protocol
 
 from cachetools import TTLCache
 
-from bot.dialogue.pending import PHONE_TAIL, FollowUp, Subscribe, TailQuestion
+from bot.dialogue.pending import FollowUp, Subscribe, TailQuestion
+from bot.dialogue.phone_tail import PhoneTailQuestions
 from bot.lookup import Lookup, Outcome, needs_phone
 from bot.models import Button, Incoming, Reply
 from bot.storage.conversation import ConversationStore
@@ -59,6 +60,7 @@ class TrackingDialogue:
         self.lookup = lookup
         self.store = store
         self.subscriptions = subscriptions
+        self.tails = PhoneTailQuestions(store)
         self._refreshed: TTLCache[str, bool] = TTLCache(maxsize=10_000, ttl=REFRESH_COOLDOWN)
         self._refreshed_lock = threading.Lock()
 
@@ -98,6 +100,7 @@ class TrackingDialogue:
         )
         if outcome.needs_tail:
             return [self.ask_tail(message, [outcome], None)]
+        self.tails.answered(message, {number})
         replies = self.outcome_replies(message, outcome)
         if replies and replies[0].card is not None:
             replies[0] = replace(replies[0], edit_of=message.message_id)
@@ -115,6 +118,7 @@ class TrackingDialogue:
         """Look each number up; one question for all that still lack a tail."""
         replies: list[Reply] = []
         missing: list[Outcome] = []
+        answered: set[str] = set()
         for number, carrier in numbers:
             # A tail typed beside numbers belongs to those whose carrier wants one.
             wanted = tail if not only_phone or (tail and needs_phone(number, carrier)) else None
@@ -122,7 +126,10 @@ class TrackingDialogue:
             if outcome.needs_tail:
                 missing.append(outcome)
             else:
+                answered.add(number)
                 replies += self.outcome_replies(message, outcome, follow_up)
+        # Any answer for a number closes the question about it (no second paid call later).
+        self.tails.answered(message, answered)
         if missing:
             replies.append(self.ask_tail(message, missing, follow_up))
         return replies
@@ -131,11 +138,13 @@ class TrackingDialogue:
     def ask_tail(
         self, message: Incoming, missing: list[Outcome], follow_up: FollowUp | None
     ) -> Reply:
-        """Ask for the phone tail these lookups need; remember the question."""
-        question = TailQuestion(tuple((o.number, o.carrier) for o in missing), follow_up)
-        self.store.set_pending(
-            message.platform, message.chat_id, message.user_id, PHONE_TAIL, question.to_payload()
-        )
+        """Ask for the phone tail these lookups need; remember the question (numbers still
+        waiting from an earlier question keep waiting)."""
+        asked = tuple((o.number, o.carrier) for o in missing)
+        earlier = self.tails.get(message)
+        if earlier is not None:
+            asked += tuple(pair for pair in earlier.numbers if pair not in asked)
+        self.tails.open(message, asked, follow_up)
         rejected = next((o for o in missing if o.rejected_tail), None)
         if rejected is not None:
             text = t(
@@ -148,14 +157,11 @@ class TrackingDialogue:
 
     def open_question(self, message: Incoming) -> TailQuestion | None:
         """The phone-tail question this user has open in this chat, if any."""
-        found = self.store.get_pending(message.platform, message.chat_id, message.user_id)
-        if not found or found[0] != PHONE_TAIL:
-            return None
-        return TailQuestion.from_payload(found[1])
+        return self.tails.get(message)
 
     def drop_question(self, message: Incoming) -> None:
         """Forget the open question (new numbers supersede it)."""
-        self.store.clear_pending(message.platform, message.chat_id, message.user_id)
+        self.tails.close(message)
 
     def answer_tail(self, message: Incoming, question: TailQuestion, tail: str) -> list[Reply]:
         """Retry the waiting numbers with the tail the user gave."""

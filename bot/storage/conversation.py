@@ -14,7 +14,8 @@ from bot.storage.db import Database
 from bot.storage.schema import chat_settings, pending_prompts, phone_tails, seen_numbers
 from bot.storage.sql import upsert
 
-#: A prompt nobody answered within this time is forgotten, so a later "1234" is not misread.
+#: A prompt nobody answered within this time is forgotten, so a later "1234" is not misread
+#: (the default of `KUAIDI_TAIL_TIMEOUT`).
 PROMPT_TTL = timedelta(minutes=10)
 #: How long a message's numbers are remembered. An edit later than this is answered for all
 #: its numbers again; most edits fix a typo within minutes.
@@ -24,9 +25,10 @@ EDIT_MEMORY = timedelta(days=2)
 class ConversationStore:
     """Reads and writes the state a conversation needs between two messages."""
 
-    def __init__(self, db: Database, clock: Clock) -> None:
+    def __init__(self, db: Database, clock: Clock, prompt_ttl: timedelta = PROMPT_TTL) -> None:
         self.db = db
         self.clock = clock
+        self.prompt_ttl = prompt_ttl
 
     # --- pending prompts ------------------------------------------------------------------
     def set_pending(
@@ -51,7 +53,7 @@ class ConversationStore:
             row = conn.execute(select(pending_prompts).where(where)).first()
             if row is None:
                 return None
-            if self.clock.now() - row.created_at > PROMPT_TTL:
+            if self.clock.now() - row.created_at > self.prompt_ttl:
                 conn.execute(delete(pending_prompts).where(where))
                 return None
         return row.kind, json.loads(row.payload)

@@ -57,3 +57,30 @@ def test_console_sender_prints_pushes():
     sender = ConsoleSender(output)
     result = sender.send(Target("console", "console"), Reply(text="📦 有新动态"), "k1")
     assert result.ok and "有新动态" in output.getvalue()
+
+
+def test_tail_dialogue_transcript_in_chinese(tmp_path):
+    """The first-contact session from issue 14, typed into the console."""
+    text = console_session(
+        tmp_path,
+        [
+            "SF4444444444444",  # asks for the tail
+            "/track SF4444444444444 1234",  # answers: the question closes
+            "5678",  # no longer a tail: no second query
+            "SF3333333333333 12345",  # five digits are no tail: asks
+            "13812345678",  # a full mobile number: its last four
+            "SF5555555555555",
+            "在吗",  # unrelated: one reminder
+            "在吗",  # then the usual answer
+            "取消",
+        ],
+    )
+    answers = text.split("你> ")[1:10]
+    assert "后4位" in answers[0]
+    assert "📦 顺丰" in answers[1]
+    assert "📦" not in answers[2] and "后4位" not in answers[2]
+    assert "后4位" in answers[3] and "📦" not in answers[3]
+    assert "📦 顺丰" in answers[4] and "SF3333333333333" in answers[4]
+    assert "还在等 SF5555555555555" in answers[6]
+    assert "还在等" not in answers[7] and "没有在消息里找到快递单号" in answers[7]
+    assert "不再等 SF5555555555555" in answers[8]

@@ -15,7 +15,7 @@ from adapters.cli import main
 from bot.storage import open_database
 from bot.storage.backup import BackupFailed, backup
 from bot.storage.schema import chat_settings
-from tests.conftest import PG_URL, service_unavailable
+from tests.support.services import PG_URL, service_unavailable
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 
