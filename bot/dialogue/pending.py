@@ -64,6 +64,4 @@ class TailQuestion:
     def from_payload(cls, data: dict[str, Any]) -> TailQuestion:
         """Read a stored question."""
         numbers = tuple((number, carrier) for number, carrier in data.get("numbers", ()))
-        return cls(
-            numbers, follow_up_from_payload(data.get("then")), bool(data.get("reminded"))
-        )
+        return cls(numbers, follow_up_from_payload(data.get("then")), bool(data.get("reminded")))
