@@ -36,6 +36,10 @@ KEYS = [
 ]
 
 
+# The secrets below are registered with the log masker for the rest of the run (it is
+# process-wide), so each is a string no other test's text contains.
+
+
 @pytest.fixture
 def env(monkeypatch, tmp_path):
     """Set environment variables for `main`, starting from none, in an empty folder."""
@@ -71,16 +75,19 @@ def assert_one_failure(lines: list[str], err: str, start: str) -> None:
 
 
 def test_unreachable_upstream_fails(env, capsys):
-    env(KUAIDI_APPCODE="some-appcode", KUAIDI_API_BASE=f"http://127.0.0.1:{closed_port()}")
+    env(
+        KUAIDI_APPCODE="appcode-for-a-dead-port-0c3d",
+        KUAIDI_API_BASE=f"http://127.0.0.1:{closed_port()}",
+    )
     status, lines, err = run_check(capsys)
     assert status != 0
     assert_one_failure(lines, err, "upstream unreachable")
-    assert "KUAIDI_API_BASE" in lines[0] and "some-appcode" not in lines[0]
+    assert "KUAIDI_API_BASE" in lines[0] and "appcode-for-a-dead-port-0c3d" not in lines[0]
 
 
 def test_refused_appcode_fails_and_run_and_console_refuse_to_start(env, capsys, monkeypatch):
     with FakeUpstream() as upstream:
-        env(KUAIDI_APPCODE="wrong-appcode", KUAIDI_API_BASE=upstream.url)
+        env(KUAIDI_APPCODE="appcode-the-api-refuses-8d2b", KUAIDI_API_BASE=upstream.url)
         status, lines, err = run_check(capsys)
         assert status != 0
         assert_one_failure(lines, err, "upstream refused the AppCode")
@@ -107,11 +114,11 @@ def test_unreachable_database_fails_in_one_line(env, capsys):
 
 def test_refused_telegram_token_fails(env, capsys):
     with FakeBotApi({"id": 1, "is_bot": True, "first_name": "b", "username": "b"}) as api:
-        env(TELEGRAM_BOT_TOKEN="999:not-the-token", TELEGRAM_API_BASE=api.base)
+        env(TELEGRAM_BOT_TOKEN="999:not-the-token-9c4f2", TELEGRAM_API_BASE=api.base)
         status, lines, err = run_check(capsys)
         assert status != 0
         assert_one_failure(lines, err, "Telegram refused TELEGRAM_BOT_TOKEN")
-        assert "not-the-token" not in "\n".join(lines)
+        assert "not-the-token-9c4f2" not in "\n".join(lines)
         env(TELEGRAM_BOT_TOKEN=TOKEN)
         status, lines, _err = run_check(capsys)
     assert status == 0, lines
@@ -122,15 +129,15 @@ def test_refused_wecom_secret_fails(env, capsys):
     try:
         env(
             WECOM_CORP_ID=CORP_ID,
-            WECOM_SECRET="wrong-secret",
-            WECOM_TOKEN="token",
+            WECOM_SECRET="wecom-secret-not-valid-3b8e1",
+            WECOM_TOKEN="wecom-callback-token-5d20c",
             WECOM_ENCODING_AES_KEY="k" * 43,
             WECOM_API_BASE=fake.base,
         )
         status, lines, err = run_check(capsys)
         assert status != 0
         assert_one_failure(lines, err, "WeCom refused WECOM_CORP_ID / WECOM_SECRET")
-        assert "wrong-secret" not in lines[0] and "40001" in lines[0]
+        assert "wecom-secret-not-valid-3b8e1" not in lines[0] and "40001" in lines[0]
         env(WECOM_SECRET=fake.secret)
         status, lines, _err = run_check(capsys)
         assert status == 0, lines
@@ -141,7 +148,11 @@ def test_refused_wecom_secret_fails(env, capsys):
 def test_refused_feishu_secret_fails(env, capsys):
     fake = FakeFeishu().start()
     try:
-        env(FEISHU_APP_ID="cli_test", FEISHU_APP_SECRET="wrong", FEISHU_API_BASE=fake.base)
+        env(
+            FEISHU_APP_ID="cli_test",
+            FEISHU_APP_SECRET="feishu-secret-not-valid-7e1a",
+            FEISHU_API_BASE=fake.base,
+        )
         status, lines, err = run_check(capsys)
         assert status != 0
         assert_one_failure(lines, err, "Feishu refused FEISHU_APP_ID / FEISHU_APP_SECRET")
@@ -155,7 +166,7 @@ def test_refused_feishu_secret_fails(env, capsys):
 
 def test_every_broken_part_gets_its_own_line(env, capsys):
     env(
-        KUAIDI_APPCODE="x",
+        KUAIDI_APPCODE="appcode-for-a-dead-port-51f0",
         KUAIDI_API_BASE=f"http://127.0.0.1:{closed_port()}",
         DATABASE_URL=f"postgresql://postgres@127.0.0.1:{closed_port()}/test",
     )
@@ -169,7 +180,7 @@ def test_every_broken_part_gets_its_own_line(env, capsys):
 
 def test_console_keeps_log_lines_out_of_the_chat(env, capsys, monkeypatch, tmp_path):
     env(
-        KUAIDI_APPCODE="some-appcode",
+        KUAIDI_APPCODE="appcode-for-a-dead-port-0c3d",
         KUAIDI_API_BASE=f"http://127.0.0.1:{closed_port()}",
         KUAIDI_RETRIES="1",
     )
