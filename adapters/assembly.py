@@ -11,9 +11,9 @@ all without the storage layer knowing the layers above it.
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 import threading
 from dataclasses import dataclass, field, replace
+from datetime import timedelta
 from functools import partial
 from pathlib import Path
 

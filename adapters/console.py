@@ -6,7 +6,6 @@ from subscriptions reach it through `ConsoleSender`, printed between prompts.
 
 from __future__ import annotations
 
-import re
 import sys
 import threading
 from pathlib import Path
@@ -68,7 +67,7 @@ def run_console(
     for count, line in enumerate(_lines(input, output, lock), start=1):
         if line.strip() in ("/quit", "/exit", "退出"):
             break
-        message = Incoming(PLATFORM, CHAT_ID, USER_ID, str(count), line, language=_lang(line))
+        message = Incoming(PLATFORM, CHAT_ID, USER_ID, str(count), line)
         replies = engine.handle(message)
         with lock:
             for reply in replies:
@@ -86,10 +85,3 @@ def _lines(input: TextIO, output: TextIO, lock: threading.Lock):
         if not line:
             return
         yield line.rstrip("\n")
-
-
-def _lang(text: str) -> str:
-    """English replies for messages with Latin words and no Chinese characters."""
-    has_cjk = any("\u4e00" <= ch <= "\u9fff" for ch in text)
-    words = re.findall(r"\b[A-Za-z]{3,}\b", text)
-    return "en" if len(words) >= 2 and not has_cjk else "zh"

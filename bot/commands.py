@@ -22,6 +22,7 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     "status": ("status", "运行状态"),
     "auto": ("auto", "自动识别"),
     "cancel": ("cancel",),
+    "lang": ("lang", "language", "语言"),
 }
 
 _SLASH = {spelling: name for name, spellings in COMMANDS.items() for spelling in spellings}

@@ -14,7 +14,9 @@ from dataclasses import replace
 from bot.commands import parse_command
 from bot.dialogue import TailQuestion, TrackingDialogue
 from bot.dialogue.phone_tail import is_cancel, tail_in_reply
+from bot.dialogue.small_talk import small_talk
 from bot.engine_commands import CommandHandlers
+from bot.language import ZH, normalise, script_language
 from bot.models import Incoming, Reply
 from bot.storage.conversation import ConversationStore
 from bot.texts import t
@@ -39,11 +41,27 @@ class Engine:
     def handle(self, message: Incoming) -> list[Reply]:
         """All replies to `message` (possibly none). Never raises."""
         try:
+            message = replace(message, language=self.language_for(message))
             replies = self._route(message)
         except Exception:
             log.exception("engine failed on %s message %s", message.platform, message.message_id)
             replies = [Reply(text=t("err_internal", message.language))]
         return self._address(message, replies)
+
+    def language_for(self, message: Incoming) -> str:
+        """The chat's language (see `bot.language`); a language read from a message is
+        remembered for the chat's messages that say nothing (a bare number, "1234")."""
+        chosen, seen = self.store.chat_language(message.platform, message.chat_id)
+        if chosen:
+            return chosen
+        platform = normalise(message.language)
+        if platform:
+            return platform
+        read = script_language(message.text[:MAX_TEXT])
+        # Group chatter not aimed at the bot is not the bot's conversation: nothing is kept.
+        if read and read != seen and (message.addressed or not message.is_group):
+            self.store.set_chat_language(message.platform, message.chat_id, read, chosen=False)
+        return read or seen or ZH
 
     def _route(self, message: Incoming) -> list[Reply]:
         if message.action:
@@ -89,7 +107,7 @@ class Engine:
         if question and not waybills:
             return self._reply_to_question(message, question, text, quiet=quiet)
         if not waybills:
-            return [] if quiet else [Reply(text=t("no_number", message.language))]
+            return [] if quiet else [self._no_number(message, text)]
         if question:
             # New numbers supersede the open question (a new one is asked if still needed).
             self.dialogue.drop_question(message)
@@ -111,7 +129,15 @@ class Engine:
         if text.strip().isdigit():
             return [Reply(text=t("tail_not_understood", message.language))]
         reminder = tails.remind(message, question)
-        return [reminder] if reminder else [Reply(text=t("no_number", message.language))]
+        talk = small_talk(text, message.language)
+        if reminder is None:
+            return [self._no_number(message, text)]
+        return [Reply(text=talk), reminder] if talk else [reminder]
+
+    @staticmethod
+    def _no_number(message: Incoming, text: str) -> Reply:
+        """Small talk gets its short answer; anything else the "no number found" sentence."""
+        return Reply(text=small_talk(text, message.language) or t("no_number", message.language))
 
     # --- group courtesy ------------------------------------------------------------------
     @staticmethod

@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass
 
 from bot.carriers import Registry
+from bot.carriers.names import display_name
 from bot.commands import Command
 from bot.dialogue import Subscribe, SubscriptionCommands, TrackingDialogue
 from bot.models import Incoming, Reply
@@ -16,6 +17,12 @@ from bot.texts import t
 from bot.timeline import HISTORY_ACTION, parse_history_action
 from bot.waybills import Waybill, canonical, find_waybills
 
+#: What `/lang` accepts for each language, and for "follow the messages".
+LANG_WORDS = {
+    "zh": ("zh", "cn", "chinese", "中文", "汉语"),
+    "en": ("en", "english", "英文", "英语"),
+}
+AUTO_WORDS = ("auto", "自动")
 _TAIL = re.compile(r"^\d{4}$")
 _PLAUSIBLE_NUMBER = re.compile(r"^[A-Z0-9]{6,40}$")
 
@@ -76,13 +83,16 @@ class CommandHandlers:
         return handler(message, command)
 
     def on_action(self, message: Incoming) -> list[Reply]:
-        """A button press: `sub:`, `unsub:` or `refresh:` followed by a number, or
-        `history:<number>:<page>`."""
-        kind, _, number = (message.action or "").partition(":")
+        """A button press: `sub:`, `unsub:` or `refresh:` followed by a number,
+        `history:<number>:<page>`, or `track:` followed by the numbers a long message left
+        over."""
+        kind, _, payload = (message.action or "").partition(":")
         if kind == HISTORY_ACTION:
-            number, page = parse_history_action(number)
+            number, page = parse_history_action(payload)
             return self._history(message, canonical(number), page)
-        number = canonical(number)
+        if kind == "track":
+            return self.cmd_track(message, Command("track", payload.replace(",", " ")))
+        number = canonical(payload)
         if not number:
             return []
         if kind == "refresh":
@@ -141,8 +151,10 @@ class CommandHandlers:
             result = self.registry.search(keyword, page=result.pagecount, per_page=10)
         if not result.items:
             return [Reply(text=t("carriers_none", message.language, keyword=keyword))]
+        language = message.language
         lines = [
-            f"{c.name}（{c.code}）" + (f" ☎ {c.phone}" if c.phone else "") for c in result.items
+            f"{display_name(c, language)} ({c.code})" + (f" ☎ {c.phone}" if c.phone else "")
+            for c in result.items
         ]
         more = ""
         if result.page < result.pagecount:
@@ -158,6 +170,17 @@ class CommandHandlers:
             )
         )
         return [Reply(text="\n".join(lines))]
+
+    def cmd_lang(self, message: Incoming, command: Command) -> list[Reply]:
+        """/lang zh|en|auto: the chat's reply language (auto: follow the messages)."""
+        choice = command.args.strip().lower()
+        language = next((code for code, words in LANG_WORDS.items() if choice in words), None)
+        if language is None and choice not in AUTO_WORDS:
+            return [Reply(text=t("lang_usage", message.language))]
+        self.store.set_chat_language(message.platform, message.chat_id, language, chosen=True)
+        if language is None:
+            return [Reply(text=t("lang_auto", message.language))]
+        return [Reply(text=t("lang_set", language))]
 
     def cmd_cancel(self, message: Incoming, command: Command) -> list[Reply]:
         """/cancel: stop waiting for a phone tail (typing 取消 or cancel does the same)."""
@@ -192,13 +215,19 @@ class CommandHandlers:
         return self.dialogue.track(message, [parsed.waybill], parsed.tail, follow_up)
 
     def cmd_unsubscribe(self, message: Incoming, command: Command) -> list[Reply]:
-        """/unsubscribe <number>."""
+        """/unsubscribe <number or label>; bare: a button for each followed parcel."""
         if self.subscriptions is None:
             return [Reply(text=t("subs_unavailable", message.language))]
-        parsed = parse_number_args(command.args)
-        if parsed is None:
-            return [Reply(text=t("unsubscribe_usage", message.language))]
-        return self.subscriptions.unsubscribe(message, parsed.waybill.number)
+        args = command.args.strip()
+        parsed = parse_number_args(args) if args else None
+        if parsed is not None and self.subscriptions.is_subscribed(message, parsed.waybill.number):
+            return self.subscriptions.unsubscribe(message, parsed.waybill.number)
+        choices = self.subscriptions.unsubscribe_choices(message, args)
+        if choices:
+            return choices
+        if parsed is not None:  # a number nobody here follows: say so
+            return self.subscriptions.unsubscribe(message, parsed.waybill.number)
+        return [Reply(text=t("unsub_no_match", message.language, label=args))]
 
     def cmd_list(self, message: Incoming, command: Command) -> list[Reply]:
         """/list: the chat's followed parcels."""

@@ -10,10 +10,11 @@ import logging
 from dataclasses import dataclass
 
 from bot.carriers import Registry
+from bot.carriers.names import display_name, romanised
 from bot.models import TrackingCard
 from bot.storage.conversation import ConversationStore
 from bot.storage.patterns import PatternStore
-from bot.texts import t
+from bot.texts import is_english, t
 from bot.timeline import card_events, older_note
 from bot.tracking import Status, TrackResult
 from bot.upstream import NotConfigured, PhoneRequired, TrackingProvider, UpstreamError
@@ -141,7 +142,15 @@ class Lookup:
         result = outcome.result
         assert result is not None, "card() needs a result"
         carrier = self.registry.get(outcome.carrier) if outcome.carrier else None
-        name = (carrier.name if carrier else "") or result.carrier_name or (outcome.carrier or "")
+        if carrier is not None:
+            name = display_name(carrier, language)
+        else:
+            reported = result.carrier_name or outcome.carrier or ""
+            name = (
+                romanised(reported)
+                if is_english(language) and not reported.isascii()
+                else reported
+            )
         events, older = card_events(result.events)
         notes = [t("demo_note", language) if result.demo else ""]
         notes.append(older_note(outcome.number, older, language))
@@ -157,9 +166,10 @@ class Lookup:
             events=events,
             demo=result.demo,
             note="\n".join(note for note in notes if note),
+            phone_label=t("hotline", language),
         )
 
-    def carrier_name(self, code: str | None) -> str:
-        """The carrier's short display name, or an empty string."""
+    def carrier_name(self, code: str | None, language: str = "zh") -> str:
+        """The carrier's short display name in `language`, or an empty string."""
         carrier = self.registry.get(code) if code else None
-        return (carrier.short_name or carrier.name) if carrier else ""
+        return display_name(carrier, language, short=True) if carrier else ""

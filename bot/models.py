@@ -48,7 +48,7 @@ class Incoming:
     is_group: bool = False
     addressed: bool = True
     user_name: str = ""
-    language: str = "zh"
+    language: str = ""  # the platform's word for the user's language; "" = not known
     action: str | None = None
     callback_id: str | None = None
     thread_id: str = ""
@@ -98,6 +98,7 @@ class TrackingCard:
     events: tuple[TrackingEvent, ...] = ()
     demo: bool = False
     note: str = ""
+    phone_label: str = "客服"  # the word before the hotline, in the card's language
 
 
 @dataclass(frozen=True)
@@ -132,6 +133,9 @@ def reply_to_dict(reply: Reply) -> dict[str, Any]:
     # Processes of the previous version, still sending during a rolling upgrade, read this.
     data["mention_user"] = reply.mentions[0] if len(reply.mentions) == 1 else None
     data["meta"] = _legacy_meta(reply)
+    if reply.card is not None and reply.card.phone_label == "客服":
+        # The default is left out, so processes of the previous version still read the row.
+        del data["card"]["phone_label"]
     if reply.card is not None:
         data["card"]["events"] = [
             {"time": e.time.isoformat() if e.time else None, "text": e.text}
@@ -152,7 +156,9 @@ def reply_from_dict(data: dict[str, Any]) -> Reply:
             )
             for e in card_data.get("events", ())
         )
-        card = TrackingCard(**{**card_data, "events": events})
+        known = {f.name for f in fields(TrackingCard)}  # a newer version may add fields
+        values = {k: v for k, v in card_data.items() if k in known}
+        card = TrackingCard(**{**values, "events": events})
     buttons = tuple(Button(**b) for b in data.get("buttons", ()))
     return Reply(
         text=data.get("text", ""),

@@ -83,7 +83,7 @@ def utf8_len(text: str) -> int:
     return len(text.encode("utf-8"))
 
 
-def card_lines(card: TrackingCard, phone_label: str = "客服") -> list[str]:
+def card_lines(card: TrackingCard) -> list[str]:
     """The card as plain lines: header, status, timeline (every event), note, hotline."""
     lines = [f"📦 {card_title(card)}", status_line(card)]
     if card.demo:
@@ -92,7 +92,7 @@ def card_lines(card: TrackingCard, phone_label: str = "客服") -> list[str]:
     if card.note:
         lines.append(card.note)
     if card.carrier_phone:
-        lines.append(f"☎ {phone_label} {card.carrier_phone}")
+        lines.append(f"☎ {card.phone_label} {card.carrier_phone}")
     return lines
 
 

@@ -6,34 +6,9 @@ fills the placeholders. Values are plain text; renderers escape them for their f
 
 from __future__ import annotations
 
+from bot.texts_chat import CHAT_TEXTS
+
 TEXTS: dict[str, tuple[str, str]] = {
-    "help": (
-        "📦 快递查询机器人\n"
-        "直接发送快递单号（可以一次发多个），我会识别快递公司并查询物流。\n"
-        "命令：\n"
-        "/track 单号 [手机尾号] — 查快递\n"
-        "/subscribe 单号 [尾号] [备注] — 订阅，状态变化时通知你\n"
-        "/unsubscribe 单号 — 取消订阅\n"
-        "/list — 我的快递\n"
-        "/rename 单号 备注 — 修改备注\n"
-        "/carriers 关键字 — 查快递公司\n"
-        "/history 单号 [页码] — 全部物流记录\n"
-        "中文也可以：查快递 单号、订阅 单号、取消订阅 单号、我的快递、快递公司 关键字。\n"
-        "顺丰需要收件人或寄件人手机后4位，我会问你，只问一次。",
-        "📦 Parcel tracking bot\n"
-        "Send me waybill numbers (several at once is fine); I identify the carrier and track "
-        "them.\n"
-        "Commands:\n"
-        "/track <number> [phone tail] — track a parcel\n"
-        "/subscribe <number> [tail] [label] — get a message when its status changes\n"
-        "/unsubscribe <number> — stop following it\n"
-        "/list — my parcels\n"
-        "/rename <number> <label> — change a label\n"
-        "/carriers <keyword> — search carriers\n"
-        "/history <number> [page] — the full tracking history\n"
-        "SF Express needs the last 4 digits of the sender's or recipient's phone; "
-        "I ask once.",
-    ),
     "group_help_suffix": (
         "\n在群里请 @我 或用命令；管理员可用 /auto on 让我识别群里所有单号。",
         "\nIn groups, mention me or use a command; /auto on makes me read every message.",
@@ -43,10 +18,6 @@ TEXTS: dict[str, tuple[str, str]] = {
         "I found no waybill number in that message. Send a number to track it, or /help.",
     ),
     "track_usage": ("用法：/track 单号 [手机尾号]", "Usage: /track <number> [phone tail]"),
-    "too_many": (
-        "消息里有 {count} 个单号，先查前 {limit} 个。",
-        "That message has {count} numbers; tracking the first {limit}.",
-    ),
     "ask_tail": (
         "{carrier}单号 {numbers} 需要收件人或寄件人手机号后4位才能查询，请直接回复4位数字"
         "（例如 1234）。",
@@ -185,11 +156,19 @@ TEXTS: dict[str, tuple[str, str]] = {
 }
 
 
+TEXTS.update(CHAT_TEXTS)
+
+
 def t(key: str, language: str = "zh", **values: object) -> str:
     """The sentence `key` in `language`, with `values` filled in."""
     zh, en = TEXTS[key]
     template = en if language.startswith("en") else zh
     return template.format(**values) if values else template
+
+
+def join(items, language: str) -> str:
+    """`items` as one list: "a、b" in Chinese, "a, b" in English."""
+    return (", " if is_english(language) else "、").join(items)
 
 
 def is_english(language: str) -> bool:

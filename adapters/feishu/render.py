@@ -154,7 +154,9 @@ def _tracking_elements(card: TrackingCard, shown: int, older: int, keep: int) ->
         elements.append(_older_panel(rest, older, keep))
     notes = [escape_md(truncate(card.note, 300))] if card.note else []
     if card.carrier_phone:
-        notes.append(f"☎ 客服 {escape_md(truncate(card.carrier_phone, 40))}")
+        notes.append(
+            f"☎ {escape_md(card.phone_label)} {escape_md(truncate(card.carrier_phone, 40))}"
+        )
     if notes:
         elements.append({"tag": "note", "elements": [_md(n) for n in notes]})
     return elements

@@ -207,8 +207,11 @@ def _display_name(user: User) -> str:
 
 
 def _language(user: User) -> str:
-    """ "zh" unless Telegram says the user's client speaks something else."""
-    code = (user.language_code or "zh").lower()
+    """ "zh" or "en" from the user's client language; "" when Telegram does not say (the
+    engine then reads the chat's language from the messages)."""
+    code = (user.language_code or "").lower()
+    if not code:
+        return ""
     return "zh" if code.startswith("zh") else "en"
 
 

@@ -112,7 +112,7 @@ def card_items(card: TrackingCard) -> list[str]:
     if card.note:
         items += [f"<i>{escape(line)}</i>" for line in _wrapped_lines(card.note)]
     if card.carrier_phone:
-        items.append(f"☎ 客服 {phone_link(card.carrier_phone)}")
+        items.append(f"☎ {html.escape(card.phone_label)} {phone_link(card.carrier_phone)}")
     return items
 
 

@@ -129,7 +129,13 @@ def card_markdown_lines(card: TrackingCard, budget: int = CONTENT_BUDGET) -> lis
     if card.note:
         lines.append(_font("comment", neutralise_inline(card.note), budget))
     if card.carrier_phone:
-        lines.append(truncate(f"☎ 客服 {neutralise_inline(card.carrier_phone)}", budget, utf8_len))
+        lines.append(
+            truncate(
+                f"☎ {neutralise_inline(card.phone_label)} {neutralise_inline(card.carrier_phone)}",
+                budget,
+                utf8_len,
+            )
+        )
     return lines
 
 

@@ -20,7 +20,7 @@ from enum import Enum
 from bot.dialogue.pending import PHONE_TAIL, FollowUp, TailQuestion
 from bot.models import Incoming, Reply
 from bot.storage.conversation import ConversationStore
-from bot.texts import t
+from bot.texts import join, t
 from bot.waybills import find_phone_tail
 from bot.waybills.normalise import fold
 
@@ -105,13 +105,13 @@ class PhoneTailQuestions:
         if question.reminded:
             return None
         self._save(message, replace(question, reminded=True))
-        numbers = "、".join(number for number, _ in question.numbers)
+        numbers = join((number for number, _ in question.numbers), message.language)
         return Reply(text=t("tail_reminder", message.language, numbers=numbers))
 
     def cancel(self, message: Incoming, question: TailQuestion) -> Reply:
         """→ none, saying which numbers are no longer waited for."""
         self.close(message)
-        numbers = "、".join(number for number, _ in question.numbers)
+        numbers = join((number for number, _ in question.numbers), message.language)
         return Reply(text=t("tail_cancelled", message.language, numbers=numbers))
 
     def _save(self, message: Incoming, question: TailQuestion) -> None:

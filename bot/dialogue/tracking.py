@@ -18,13 +18,17 @@ from bot.dialogue.phone_tail import PhoneTailQuestions
 from bot.lookup import Lookup, Outcome, needs_phone
 from bot.models import Button, Incoming, Reply
 from bot.storage.conversation import ConversationStore
-from bot.texts import t
+from bot.texts import join, t
 from bot.timeline import CARD_EVENTS, history_button, history_page
 from bot.tracking import Status
 from bot.waybills import Waybill, find_waybills
 
 #: Numbers tracked from one message; more would flood the chat and cost money.
 MAX_NUMBERS = 5
+#: A button's action "track:N1,N2,…" (the numbers a long message left over).
+TRACK_ACTION = "track:"
+#: Telegram's limit on a button's callback data, the smallest of the platforms.
+MAX_ACTION_BYTES = 64
 #: Seconds in which another refresh of the same number reuses the last answer: every fresh
 #: lookup is a paid call, and a button invites repeated presses.
 REFRESH_COOLDOWN = 60
@@ -38,6 +42,8 @@ class SubscriptionCommands(Protocol):
     ) -> list[Reply]: ...
 
     def unsubscribe(self, message: Incoming, number: str) -> list[Reply]: ...
+
+    def unsubscribe_choices(self, message: Incoming, label: str) -> list[Reply]: ...
 
     def list(self, message: Incoming) -> list[Reply]: ...
 
@@ -81,12 +87,31 @@ class TrackingDialogue:
                 message.platform, message.chat_id, message.message_id, tracked
             )
         if len(waybills) > MAX_NUMBERS:
-            replies.append(
-                Reply(t("too_many", message.language, count=len(waybills), limit=MAX_NUMBERS))
-            )
+            replies.append(self._rest_offer(message, waybills))
         # Tied or weak candidates go without a code: the upstream identifies the carrier.
         numbers = [(w.number, w.decided) for w in waybills[:MAX_NUMBERS]]
         return replies + self._track_all(message, numbers, tail, follow_up, only_phone=True)
+
+    @staticmethod
+    def _rest_offer(message: Incoming, waybills: list[Waybill]) -> Reply:
+        """ "7 numbers: tracking the first 5; the other 2: /track …", with a button that
+        tracks them when its payload fits Telegram's 64-byte callback data."""
+        rest = [w.number for w in waybills[MAX_NUMBERS:]]
+        language = message.language
+        text = t(
+            "too_many",
+            language,
+            count=len(waybills),
+            limit=MAX_NUMBERS,
+            rest=len(rest),
+            command="/track " + " ".join(rest),
+        )
+        action = TRACK_ACTION + ",".join(rest)
+        if len(action.encode()) > MAX_ACTION_BYTES:
+            return Reply(text=text)
+        return Reply(
+            text=text, buttons=(Button(t("btn_track_rest", language, rest=len(rest)), action),)
+        )
 
     def refresh(self, message: Incoming, number: str) -> list[Reply]:
         """The refresh button: look again (fresh unless pressed within the cooldown) and
@@ -151,8 +176,8 @@ class TrackingDialogue:
                 "tail_wrong", message.language, tail=rejected.rejected_tail, number=rejected.number
             )
             return Reply(text=text)
-        carrier = self.lookup.carrier_name(missing[0].carrier)
-        numbers = "、".join(o.number for o in missing)
+        carrier = self.lookup.carrier_name(missing[0].carrier, message.language)
+        numbers = join((o.number for o in missing), message.language)
         return Reply(text=t("ask_tail", message.language, carrier=carrier, numbers=numbers))
 
     def open_question(self, message: Incoming) -> TailQuestion | None:
@@ -203,7 +228,7 @@ class TrackingDialogue:
         final = result is not None and result.status.is_final
         buttons = self.card_buttons(message, outcome.number, final)
         if result is not None and result.status == Status.NO_RECORD and not result.events:
-            name = self.lookup.carrier_name(outcome.carrier)
+            name = self.lookup.carrier_name(outcome.carrier, language)
             prefix = f"{name} " if name else ""
             text = t("no_record", language, carrier=prefix, number=outcome.number)
             if result.demo:

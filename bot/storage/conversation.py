@@ -155,6 +155,29 @@ class ConversationStore:
         with self.db.engine.connect() as conn:
             return bool(conn.execute(query).scalar())
 
+    def chat_language(self, platform: str, chat_id: str) -> tuple[str | None, str | None]:
+        """(the language chosen with /lang, the language last read from the chat's messages);
+        stored in one column, a detected one marked with a leading "~"."""
+        query = select(chat_settings.c.language).where(
+            chat_settings.c.platform == platform, chat_settings.c.chat_id == chat_id
+        )
+        with self.db.engine.connect() as conn:
+            stored = conn.execute(query).scalar()
+        if not stored:
+            return None, None
+        return (None, stored[1:]) if stored.startswith("~") else (stored, None)
+
+    def set_chat_language(
+        self, platform: str, chat_id: str, language: str | None, *, chosen: bool
+    ) -> None:
+        """Keep the chat's language: `chosen` by /lang (None = choose by the messages again),
+        or detected from a message (kept only while nothing was chosen)."""
+        value = language if chosen or language is None else f"~{language}"
+        values = {"platform": platform, "chat_id": chat_id, "language": value}
+        with self.db.engine.begin() as conn:
+            upsert(conn, chat_settings, {**values, "updated_at": self.clock.now()},
+                   ("platform", "chat_id"))  # fmt: skip
+
     def set_auto_mode(self, platform: str, chat_id: str, enabled: bool) -> None:
         """Turn a group's auto mode on or off."""
         values = {

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 
 from bot.lookup import Lookup, Outcome
-from bot.models import Incoming, Reply, Target, target_of
+from bot.models import Button, Incoming, Reply, Target, target_of
 from bot.render import local_time
 from bot.storage.conversation import ConversationStore
 from bot.subscriptions.budget import QUOTA, THROTTLED, Health
@@ -26,6 +26,8 @@ ParkedSource = Callable[[int], Mapping[str, tuple[Mapping[str, int], list[dict]]
 #: Parked rows listed per queue in /status (the counts cover all of them).
 PARKED_SHOWN = 5
 
+#: Buttons offered by a bare /unsubscribe (a chat follows at most KUAIDI_MAX_SUBSCRIPTIONS).
+MAX_CHOICES = 20
 MILESTONE_ON = frozenset({"milestones", "milestone", "重要", "仅重要", "只看重要"})
 MILESTONE_OFF = frozenset({"all", "全部", "全部动态"})
 
@@ -113,6 +115,32 @@ class SubscriptionService:
         removed = self.store.unsubscribe(message.platform, message.chat_id, number)
         key = "sub_removed" if removed else "sub_not_found"
         return [Reply(text=t(key, message.language, number=number))]
+
+    def unsubscribe_choices(self, message: Incoming, label: str) -> list[Reply]:
+        """Without a label: a button for each followed parcel. With one: unsubscribe the
+        parcel so labelled, or buttons when several are; [] when none is."""
+        language = message.language
+        views = [
+            v
+            for v in self.store.list_chat(message.platform, message.chat_id)
+            if v.state == SUB_ACTIVE
+        ]
+        if label:
+            folded = label.casefold()
+            exact = [v for v in views if v.label.casefold() == folded]
+            views = exact or [v for v in views if v.label and folded in v.label.casefold()]
+            if len(views) == 1:
+                return self.unsubscribe(message, views[0].number)
+            if not views:
+                return []
+        elif not views:
+            return [Reply(text=t("sub_list_empty", language))]
+        buttons = tuple(
+            Button(f"🔕 {display_name(v.label, v.number)}", f"unsub:{v.number}")
+            for v in views[:MAX_CHOICES]
+        )
+        key = "unsub_choose_label" if label else "unsub_choose"
+        return [Reply(text=t(key, language, count=len(views), label=label), buttons=buttons)]
 
     def list(self, message: Incoming) -> list[Reply]:
         """The chat's parcels with status and label."""

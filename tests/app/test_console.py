@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import io
+import re
 
 from adapters.assembly import build_application
 from adapters.console import ConsoleSender, run_console
 from bot.models import Reply, Target
 from bot.settings import Settings
+from bot.texts import t
 
 
 def console_session(tmp_path, lines: list[str], **settings) -> str:
@@ -70,8 +72,8 @@ def test_tail_dialogue_transcript_in_chinese(tmp_path):
             "SF3333333333333 12345",  # five digits are no tail: asks
             "13812345678",  # a full mobile number: its last four
             "SF5555555555555",
-            "在吗",  # unrelated: one reminder
-            "在吗",  # then the usual answer
+            "我的快递呢",  # unrelated: one reminder
+            "我的快递呢",  # then the usual answer
             "取消",
         ],
     )
@@ -84,3 +86,39 @@ def test_tail_dialogue_transcript_in_chinese(tmp_path):
     assert "还在等 SF5555555555555" in answers[6]
     assert "还在等" not in answers[7] and "没有在消息里找到快递单号" in answers[7]
     assert "不再等 SF5555555555555" in answers[8]
+
+
+def test_tail_dialogue_transcript_in_english(tmp_path):
+    """The same first contact in English: every answer in English, never 顺丰 or 客服."""
+    text = console_session(
+        tmp_path,
+        [
+            "please track SF4444444444444",
+            "/track SF4444444444444 1234",
+            "5678",
+            "SF3333333333333 12345",
+            "13812345678",
+            "SF5555555555555",
+            "where is it",
+            "where is it",
+            "cancel",
+        ],
+    )
+    answers = text.split("你> ")[1:10]
+    assert "SF Express number SF4444444444444" in answers[0]
+    assert "📦 SF Express SF4444444444444" in answers[1] and "☎ Hotline" in answers[1]
+    assert "📦" not in answers[2] and "found no waybill" in answers[2]
+    assert "last 4 digits" in answers[3]
+    assert "📦 SF Express SF3333333333333" in answers[4]
+    assert "Still waiting" in answers[6] and "SF5555555555555" in answers[6]
+    assert "Still waiting" not in answers[7] and "found no waybill" in answers[7]
+    assert "no longer waiting" in answers[8]
+    for answer in answers:  # scan lines (upstream's event texts, indented) stay as sent
+        for line in answer.splitlines():
+            if not line.startswith("  ") and "DEMO" not in line:
+                assert not re.search(r"[\u4e00-\u9fff]", line), line
+
+
+def test_english_no_record_answer_carries_the_english_label(tmp_path):
+    text = console_session(tmp_path, ["/lang en", "YT1234567890101"])
+    assert "no tracking records yet" in text and t("demo_note", "en") in text

@@ -31,3 +31,12 @@ def core(upstream, db_url, clock, tmp_path):
 @pytest.fixture
 def chat(core):
     return Chat(core.engine)
+
+
+@pytest.fixture
+def subs_core(upstream, db_url, clock, tmp_path):
+    """A core with the subscription service, for commands that follow parcels."""
+    settings = upstream.settings(database_url=db_url, data_dir=tmp_path, kuaidi_retries=1)
+    core = build_core(settings, clock=clock, subscriptions=True)
+    yield core
+    core.close()

@@ -31,7 +31,7 @@ def test_vector_update_is_parsed_and_accepted(client, inbox, vector):
                 is_group=True,
                 addressed=True,
                 user_name="Alice",
-                language="zh",
+                language="",  # no language_code: the engine reads the chat
             ),
         )
     ]
@@ -209,7 +209,10 @@ def test_language_and_bots(me):
         text_update(2, "hi", chat_id=5, sender={**ALICE, "language_code": "zh-hans"}), me
     )
     other_bot = parse(text_update(3, "hi", sender={**ALICE, "is_bot": True}), me)
+    silent = {k: v for k, v in ALICE.items() if k != "language_code"}
+    unknown = parse(text_update(4, "hi", chat_id=5, sender=silent), me)
 
+    assert unknown is not None and unknown.language == ""  # not guessed as Chinese
     assert english is not None and english.language == "en"
     assert chinese is not None and chinese.language == "zh"
     assert other_bot is None
