@@ -28,10 +28,16 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "help": ("使用帮助", "How to use this bot"),
     "track": ("查询快递：/track 单号", "Track a parcel: /track <number>"),
     "subscribe": ("订阅物流更新：/subscribe 单号", "Get updates: /subscribe <number>"),
-    "unsubscribe": ("取消订阅：/unsubscribe 单号", "Stop updates: /unsubscribe <number>"),
+    "unsubscribe": (
+        "取消订阅：/unsubscribe 单号或备注",
+        "Stop updates: /unsubscribe <number or label>",
+    ),
     "list": ("我的订阅", "My subscriptions"),
+    "rename": ("修改备注：/rename 单号 备注", "Label a parcel: /rename <number> <label>"),
     "carriers": ("支持的快递公司", "Supported carriers"),
     "history": ("全部物流记录：/history 单号", "Full history: /history <number>"),
+    "lang": ("回复语言：/lang zh 或 /lang en", "Reply language: /lang zh or /lang en"),
+    "cancel": ("不再等手机尾号", "Stop waiting for a phone tail"),
 }
 
 

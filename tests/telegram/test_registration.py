@@ -14,6 +14,7 @@ from adapters.telegram import (
     set_commands,
     set_webhook,
 )
+from bot.commands import COMMANDS as BOT_COMMANDS
 from bot.runtime.ports import RateLimit
 from tests.telegram.fake_bot_api import TOKEN
 
@@ -79,9 +80,12 @@ def test_command_menu_in_chinese_by_default_and_english(settings, fake_api):
         call.params.get("language_code"): json.loads(call.params["commands"]) for call in calls
     }
     assert set(menus) == {None, "zh", "en"}
-    names = ["start", "help", "track", "subscribe", "unsubscribe", "list", "carriers", "history"]
+    names = ["start", "help", "track", "subscribe", "unsubscribe", "list", "rename"]
+    names += ["carriers", "history", "lang", "cancel"]
     for menu in menus.values():
         assert [entry["command"] for entry in menu] == names
+    understood = {spelling for spellings in BOT_COMMANDS.values() for spelling in spellings}
+    assert set(names) <= understood  # the menu offers nothing the bot would not understand
     assert menus[None] == menus["zh"]
     assert menus["zh"][2]["description"] == "查询快递：/track 单号"
     assert menus["en"][2]["description"] == "Track a parcel: /track <number>"
