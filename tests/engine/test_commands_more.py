@@ -6,7 +6,7 @@ from __future__ import annotations
 from bot.commands import COMMANDS
 from bot.subscriptions.service import MILESTONE_OFF, MILESTONE_ON
 from bot.texts import t
-from tests.engine.conftest import Chat
+from tests.support.chat import Chat
 
 NUMBERS = [f"YT12345678901{i:02d}" for i in range(30, 37)]  # 7 numbers
 

@@ -14,7 +14,7 @@ from bot.carriers.names import display_name
 from bot.language import script_language
 from bot.render import render_text
 from bot.texts import TEXTS
-from tests.engine.conftest import SF, YT, Chat
+from tests.support.chat import SF, YT, Chat
 
 CJK = re.compile(r"[\u3400-\u9fff\uff08\uff09\uff0c\u3002\uff1a]")
 
