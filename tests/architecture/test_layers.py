@@ -20,6 +20,8 @@ LAYERS: list[set[str]] = [
         "models",
         "tracking",
         "texts",
+        "texts_chat",
+        "language",
         "clock",
         "settings",
         "masking",
