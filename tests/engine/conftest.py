@@ -20,12 +20,17 @@ def upstream():
         yield server
 
 
-@pytest.fixture
-def core(upstream, db_url, clock, tmp_path):
+def engine_core(upstream, db_url, clock, tmp_path, *, subscriptions: bool):
+    """The core on the fake upstream, closed when the test ends."""
     settings = upstream.settings(database_url=db_url, data_dir=tmp_path, kuaidi_retries=1)
-    core = build_core(settings, clock=clock, subscriptions=False)
+    core = build_core(settings, clock=clock, subscriptions=subscriptions)
     yield core
     core.close()
+
+
+@pytest.fixture
+def core(upstream, db_url, clock, tmp_path):
+    yield from engine_core(upstream, db_url, clock, tmp_path, subscriptions=False)
 
 
 @pytest.fixture
@@ -36,7 +41,4 @@ def chat(core):
 @pytest.fixture
 def subs_core(upstream, db_url, clock, tmp_path):
     """A core with the subscription service, for commands that follow parcels."""
-    settings = upstream.settings(database_url=db_url, data_dir=tmp_path, kuaidi_retries=1)
-    core = build_core(settings, clock=clock, subscriptions=True)
-    yield core
-    core.close()
+    yield from engine_core(upstream, db_url, clock, tmp_path, subscriptions=True)
