@@ -68,8 +68,16 @@ def test_systemd_units_verify(unit, tmp_path):
 def test_units_run_what_the_guide_says():
     units = {p.name: p.read_text(encoding="utf-8") for p in UNITS}
     assert f"ExecStart={VENV_BIN}/kuaidi-bot run" in units["kuaidi-bot.service"]
-    assert "--bind 127.0.0.1:8000" in units["kuaidi-bot-web.service"]
-    assert "adapters.wsgi:app" in units["kuaidi-bot-web.service"]
+    web = units["kuaidi-bot-web.service"]
+    joined = web.replace("\\\n", " ")  # continuation lines
+    start = next(line for line in joined.splitlines() if line.startswith("ExecStart="))
+    words = start.removeprefix("ExecStart=").split()
+    procfile = (ROOT / "Procfile").read_text(encoding="utf-8")
+    web_line = next(line for line in procfile.splitlines() if line.startswith("web:"))
+    expected = web_line.removeprefix("web:").replace("'", "").split()
+    expected[expected.index("--bind") + 1] = "127.0.0.1:8000"  # loopback behind the proxy
+    assert words[0] == f"{VENV_BIN}/gunicorn"
+    assert sorted(words[1:]) == sorted(expected[1:])  # the Procfile's web line, same options
     assert f"ExecStart={VENV_BIN}/kuaidi-bot worker" in units["kuaidi-bot-worker@.service"]
 
 
