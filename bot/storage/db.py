@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +25,8 @@ POOL_RECYCLE_SECONDS = 300
 #: boxes in between (NAT, cloud load balancers: idle timeouts of 4 min and more) keep it.
 #: Advisory lock held while a process creates or checks the schema (any fixed 64-bit number).
 SCHEMA_LOCK_KEY = 0x6B7561696469  # "kuaidi"
+#: A value quoted at the end of a PostgreSQL message (`invalid input syntax …: "abc"`).
+_QUOTED_VALUE = re.compile(r':\s*".*"$', re.DOTALL)
 PG_KEEPALIVES = {"keepalives": 1, "keepalives_idle": 60, "keepalives_interval": 10}
 
 
@@ -89,6 +92,9 @@ def open_database(url: str, **engine_kwargs) -> Database:
     The tables are those on `bot.storage.schema.metadata`: the core's, and those of every
     layer imported so far (each layer's table module adds its own; the composition root
     imports them all before it opens the database)."""
+    # Statement parameters are message text, phone tails and user ids: database errors
+    # (logged, stored as a row's last_error) show the SQL but never the values.
+    engine_kwargs.setdefault("hide_parameters", True)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         engine = _sqlite_engine(url, parsed.database, **engine_kwargs)
@@ -97,6 +103,7 @@ def open_database(url: str, **engine_kwargs) -> Database:
         keepalives = {k: v for k, v in PG_KEEPALIVES.items() if k not in parsed.query}
         engine_kwargs["connect_args"] = {**keepalives, **engine_kwargs.get("connect_args", {})}
         engine = create_engine(url, pool_recycle=POOL_RECYCLE_SECONDS, **engine_kwargs)
+        event.listen(engine, "handle_error", _without_values)
     _create_schema(engine)
     return Database(engine)
 
@@ -112,6 +119,24 @@ def _create_schema(engine: Engine) -> None:
             conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK_KEY})
         metadata.create_all(conn)
         _check_version(conn)
+
+
+def _without_values(context) -> None:
+    """Cut the values out of a PostgreSQL error before anything logs or stores it.
+
+    hide_parameters leaves out the statement's parameters, but the server's own message
+    quotes them too: DETAIL "Failing row contains (…)" or "Key (…)=(…)", and a bad value
+    after "invalid input syntax …:". The primary message and the SQL still say what failed."""
+    original = context.original_exception
+    primary = getattr(getattr(original, "diag", None), "message_primary", None)
+    if not primary:
+        return
+    message = _QUOTED_VALUE.sub(': "…"', primary)
+    original.args = (message,)
+    wrapped = context.sqlalchemy_exception
+    if wrapped is not None:
+        kind = type(original)
+        wrapped.args = (f"({kind.__module__}.{kind.__name__}) {message}",)
 
 
 def _sqlite_engine(url: str, path: str | None, **engine_kwargs) -> Engine:
