@@ -7,9 +7,14 @@ outbox (`reply_to_dict` / `reply_from_dict`).
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
+import re
+from dataclasses import asdict, dataclass, fields, replace
 from datetime import datetime
 from typing import Any
+
+#: Characters no database stores as text: NUL (PostgreSQL refuses it) and lone surrogates
+#: (not encodable as UTF-8). JSON can carry both (`\u0000`, `\ud800`).
+UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -54,6 +59,24 @@ class Incoming:
     thread_id: str = ""
     edited: bool = False
     attachments: tuple[Attachment, ...] = ()
+
+
+def storable(message: Incoming) -> Incoming:
+    """`message` with NUL and lone surrogates replaced by U+FFFD in every text field.
+
+    One for one, so offsets into the text (Telegram's entities) still point where they did;
+    the inbox stores every message through this, so SQLite and PostgreSQL hold the same."""
+    changes: dict[str, Any] = {
+        f.name: UNSTORABLE.sub("\ufffd", value)
+        for f in fields(message)
+        if isinstance(value := getattr(message, f.name), str) and UNSTORABLE.search(value)
+    }
+    if any(UNSTORABLE.search(a.kind + a.ref) for a in message.attachments):
+        changes["attachments"] = tuple(
+            Attachment(UNSTORABLE.sub("\ufffd", a.kind), UNSTORABLE.sub("\ufffd", a.ref))
+            for a in message.attachments
+        )
+    return replace(message, **changes) if changes else message
 
 
 @dataclass(frozen=True)

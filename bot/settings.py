@@ -55,6 +55,7 @@ class Settings(BaseSettings):
     request_read_timeout: float = Field(
         5.0, description="seconds a client has to send a whole request (408 after)"
     )
+    webhook_max_skew: int = Field(300, description="seconds a signed timestamp may be off")
     log_level: str = "INFO"
     # Where log lines go; unset = stderr (the console chat: DATA_DIR/console.log).
     log_file: Path | None = None

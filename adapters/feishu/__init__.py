@@ -6,6 +6,7 @@ interactive tracking cards, and sending through the IM API with a shared tenant 
 
 from __future__ import annotations
 
+from adapters.door import Freshness
 from adapters.feishu.adapter import FeishuAdapter
 from adapters.feishu.client import FeishuApi
 from adapters.feishu.inbound import WebhookSecrets
@@ -39,4 +40,5 @@ def build_adapter(
         # An optional override that no setting documents yet, so it is read defensively.
         bot_open_id=getattr(settings, "feishu_bot_open_id", None),
         ws_client_factory=ws_client_factory,
+        freshness=Freshness(settings.webhook_max_skew),
     )

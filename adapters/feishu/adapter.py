@@ -6,6 +6,7 @@ import logging
 
 from flask import Blueprint
 
+from adapters.door import Freshness
 from adapters.feishu.client import FeishuApi
 from adapters.feishu.identity import BotIdentity
 from adapters.feishu.inbound import WebhookSecrets, make_blueprint
@@ -35,6 +36,7 @@ class FeishuAdapter:
         api_base: str = "https://open.feishu.cn",
         bot_open_id: str | None = None,
         ws_client_factory: WsClientFactory = lark_ws_client,
+        freshness: Freshness | None = None,
     ) -> None:
         if mode not in MODES:
             raise ValueError(f"FEISHU_MODE must be one of {MODES}, not {mode!r}")
@@ -42,6 +44,7 @@ class FeishuAdapter:
         self.api = api
         self.identity = BotIdentity(api.bot_open_id, preset=bot_open_id)
         self._secrets = secrets
+        self._freshness = freshness
         self._sender = FeishuSender(api)
         self.intake = WebSocketIntake(
             app_id,
@@ -57,7 +60,7 @@ class FeishuAdapter:
         if self.mode != "webhook":
             return None
         self.identity.start()
-        return make_blueprint(inbox, self._secrets, lambda: self.identity.open_id)
+        return make_blueprint(inbox, self._secrets, lambda: self.identity.open_id, self._freshness)
 
     def sender(self) -> FeishuSender:
         """The outbound sender."""

@@ -11,6 +11,7 @@ because any other status makes Feishu retry for hours. Only a failure to record 
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import json
 import logging
@@ -22,8 +23,9 @@ from typing import Any
 from flask import Blueprint, Response, jsonify, request
 
 from adapters.base import Rejected
+from adapters.door import Freshness, load_json
 from adapters.feishu.crypto import DecryptError, decrypt, signature_valid
-from adapters.feishu.parse import CARD_ACTION_EVENT, parse_envelope
+from adapters.feishu.parse import CARD_ACTION_EVENT, MESSAGE_EVENT, PLATFORM, parse_envelope
 from bot.runtime.ports import Inbox
 
 log = logging.getLogger(__name__)
@@ -37,13 +39,23 @@ class WebhookSecrets:
     encrypt_key: str = ""
 
 
-def open_request(raw: bytes, headers: Mapping[str, str], secrets: WebhookSecrets) -> dict:
+def open_request(
+    raw: bytes,
+    headers: Mapping[str, str],
+    secrets: WebhookSecrets,
+    freshness: Freshness | None = None,
+) -> dict:
     """Verify and decrypt one webhook body; return the plaintext payload.
 
-    The signature is checked over the raw bytes for every event when an Encrypt Key is set.
-    The URL-verification handshake carries no signature headers; it is authenticated by its
-    token (inside the ciphertext when encrypted), as Feishu and its SDK do.
+    With an Encrypt Key every event is signed over the raw bytes, and a signed request is
+    checked (signature and timestamp) before its body is even parsed. The URL-verification
+    handshake carries no signature headers; it is authenticated by its token (inside the
+    ciphertext when encrypted), as Feishu and its SDK do.
     """
+    signed = bool(secrets.encrypt_key) and _has_signature(headers)
+    if signed:
+        (freshness or Freshness()).check(headers.get("X-Lark-Request-Timestamp"))
+        _check_signature(raw, headers, secrets.encrypt_key)
     body = _json_object(raw)
     if secrets.encrypt_key:
         if not isinstance(body.get("encrypt"), str):
@@ -57,8 +69,8 @@ def open_request(raw: bytes, headers: Mapping[str, str], secrets: WebhookSecrets
     if body.get("type") == "url_verification":
         _check_token(body.get("token"), secrets)
         return body
-    if secrets.encrypt_key:
-        _check_signature(raw, headers, secrets.encrypt_key)
+    if secrets.encrypt_key and not signed:
+        raise Rejected(403, "missing signature headers")
     header = body.get("header")
     token = header.get("token") if isinstance(header, dict) else body.get("token")
     _check_token(token, secrets)
@@ -89,22 +101,21 @@ def check_headers(headers: Mapping[str, str], secrets: WebhookSecrets) -> None:
 
 
 def _json_object(raw: bytes) -> dict[str, Any]:
-    try:
-        value = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise Rejected(400, "body is not JSON") from exc
+    value = load_json(raw)
     if not isinstance(value, dict):
         raise Rejected(400, "body is not a JSON object")
     return value
 
 
+def _has_signature(headers: Mapping[str, str]) -> bool:
+    names = ("X-Lark-Request-Timestamp", "X-Lark-Request-Nonce", "X-Lark-Signature")
+    return all(headers.get(name) for name in names)
+
+
 def _check_signature(raw: bytes, headers: Mapping[str, str], encrypt_key: str) -> None:
-    timestamp = headers.get("X-Lark-Request-Timestamp")
-    nonce = headers.get("X-Lark-Request-Nonce")
-    given = headers.get("X-Lark-Signature")
-    if not (timestamp and nonce and given):
-        raise Rejected(403, "missing signature headers")
-    if not signature_valid(timestamp, nonce, encrypt_key, raw, given):
+    timestamp = headers["X-Lark-Request-Timestamp"]
+    nonce = headers["X-Lark-Request-Nonce"]
+    if not signature_valid(timestamp, nonce, encrypt_key, raw, headers["X-Lark-Signature"]):
         raise Rejected(403, "bad signature")
 
 
@@ -116,9 +127,13 @@ def _check_token(token: object, secrets: WebhookSecrets) -> None:
 
 
 def make_blueprint(
-    inbox: Inbox, secrets: WebhookSecrets, bot_open_id: Callable[[], str | None]
+    inbox: Inbox,
+    secrets: WebhookSecrets,
+    bot_open_id: Callable[[], str | None],
+    freshness: Freshness | None = None,
 ) -> Blueprint:
-    """The `/feishu` routes; `bot_open_id()` returns the cached id without any I/O."""
+    """The `/feishu` routes; `bot_open_id()` returns the cached id without any I/O. Signed
+    requests whose timestamp is outside `freshness` (default ±5 min) are refused."""
     blueprint = Blueprint("feishu", __name__, url_prefix="/feishu")
     if not secrets.verification_token:
         log.error("feishu: FEISHU_VERIFICATION_TOKEN is not set; every webhook call is refused")
@@ -127,7 +142,7 @@ def make_blueprint(
         try:
             check_headers(request.headers, secrets)
             raw = request.get_data(cache=False)  # within the app's body deadline
-            payload = open_request(raw, request.headers, secrets)
+            payload = open_request(raw, request.headers, secrets, freshness)
         except Rejected as exc:
             log.warning("feishu: rejected webhook request: %s", exc.reason)
             return jsonify(error=exc.reason), exc.status
@@ -153,10 +168,28 @@ def _deliver(
         return answer
     try:
         parsed = parse_envelope(payload, bot_open_id())
-    except (ValueError, KeyError, TypeError, AttributeError) as exc:
-        # Signed by Feishu, so retrying cannot fix it: log and answer 200.
-        log.warning("feishu: malformed %s event: %s", header.get("event_type"), exc)
+    except Exception as exc:  # noqa: BLE001 - any shape of malformed event
+        # Signed by Feishu, so retrying cannot fix it: record it as rejected and answer 200.
+        # Only the exception's type is kept: its text may quote the message.
+        kind, error = _event_type(header), type(exc).__name__
+        log.warning("feishu: unreadable %s event (%s); recorded as rejected", kind, error)
+        inbox.reject(PLATFORM, _rejected_id(header, payload), kind, error)
         return answer
     if parsed is not None and not inbox.accept(parsed.delivery_id, parsed.message):
         log.debug("feishu: duplicate delivery %s", parsed.delivery_id)
     return answer
+
+
+def _rejected_id(header: dict[str, Any], payload: dict[str, Any]) -> str:
+    """The event id (so Feishu's re-delivery is a duplicate), or a digest of the payload."""
+    event_id = header.get("event_id")
+    if isinstance(event_id, str) and 0 < len(event_id) <= 120:
+        return f"event:{event_id}"
+    text = json.dumps(payload, sort_keys=True, default=str)
+    return "unreadable:" + hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:40]
+
+
+def _event_type(header: dict[str, Any]) -> str:
+    """The event type for a log line: a known type or "unknown", never request text."""
+    event_type = header.get("event_type")
+    return event_type if event_type in (MESSAGE_EVENT, CARD_ACTION_EVENT) else "unknown"

@@ -17,6 +17,8 @@ import re
 from flask import Blueprint, jsonify, request
 from telegram import Bot, Chat, Message, MessageEntity, Update, User
 
+from adapters.base import Rejected
+from adapters.door import load_json
 from adapters.telegram.bridge import BotBridge, BotIdentity
 from adapters.telegram.reading import Unreadable, build_update, update_kind
 from bot.models import Attachment, Incoming
@@ -33,6 +35,7 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 IDENTITY_WAIT = 1.0
 
 _GROUP_TYPES = (Chat.GROUP, Chat.SUPERGROUP)
+_INTEGER = re.compile(r"-?\d{1,20}")
 
 
 def read_update(data: dict, bot: Bot, me: BotIdentity) -> tuple[str, Incoming] | Unreadable | None:
@@ -42,7 +45,7 @@ def read_update(data: dict, bot: Bot, me: BotIdentity) -> tuple[str, Incoming] |
         return update
     try:
         return parse_update(update, me)
-    except (AttributeError, KeyError, TypeError, ValueError) as exc:
+    except Exception as exc:  # noqa: BLE001 - PTB's accessors raise anything on odd values
         return Unreadable(update.update_id, update_kind(data), type(exc).__name__)
 
 
@@ -73,13 +76,19 @@ def parse_update(update: Update, me: BotIdentity) -> tuple[str, Incoming] | None
         incoming = _from_message(update.edited_message, me, edited=True)
     else:
         incoming = None
-    return (delivery_id, incoming) if incoming is not None else None
+    if incoming is None:
+        return None
+    ids = (incoming.chat_id, incoming.user_id, incoming.message_id)
+    if not all(_INTEGER.fullmatch(value) for value in ids):
+        # PTB does not check types; Telegram's ids are integers, anything else is not Telegram.
+        raise ValueError("an id is not an integer")
+    return delivery_id, incoming
 
 
 def _from_message(message: Message, me: BotIdentity, edited: bool = False) -> Incoming | None:
     user = message.from_user
-    if _body(message) is None or user is None:
-        return None
+    if not _body(message) or user is None:
+        return None  # nothing to read (an empty text cannot even carry its entities)
     if user.is_bot and message.sender_chat is None:
         return None  # other bots; an anonymous group admin posts as a bot *with* sender_chat
     if message.chat.type not in (Chat.PRIVATE, *_GROUP_TYPES):
@@ -222,6 +231,17 @@ def verify_secret(header_value: str | None, secret: str | None) -> bool:
     return hmac.compare_digest(header_value.encode("utf-8"), secret.encode("utf-8"))
 
 
+def _update_data() -> dict:
+    """The request's update as a dict with an integer `update_id`; `Rejected(400)` else."""
+    if not request.is_json:
+        raise Rejected(400, "not JSON")
+    data = load_json(request.get_data())
+    update_id = data.get("update_id") if isinstance(data, dict) else None
+    if type(update_id) is not int or not 0 <= update_id < 2**63:
+        raise Rejected(400, "malformed update")
+    return data  # type: ignore[return-value]
+
+
 def make_blueprint(inbox: Inbox, bridge: BotBridge, secret: str | None) -> Blueprint:
     """`POST /telegram/webhook`: verify the secret, parse, `inbox.accept`, answer 200 at once."""
     blueprint = Blueprint("telegram", __name__)
@@ -232,9 +252,10 @@ def make_blueprint(inbox: Inbox, bridge: BotBridge, secret: str | None) -> Bluep
     def telegram_webhook():
         if not verify_secret(request.headers.get(SECRET_HEADER), secret):
             return jsonify(error="forbidden"), 403
-        data = request.get_json(silent=True)
-        if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
-            return jsonify(error="malformed update"), 400
+        try:
+            data = _update_data()
+        except Rejected as rejected:
+            return jsonify(error=rejected.reason), rejected.status
         try:
             me = bridge.identity(IDENTITY_WAIT)
         except Exception as exc:  # noqa: BLE001 - any failure: let Telegram redeliver later

@@ -9,6 +9,7 @@ import httpx
 from flask import Blueprint
 from wechatpy.enterprise import WeChatCrypto
 
+from adapters.door import Freshness
 from adapters.wecom.client import WeComApi
 from adapters.wecom.inbound import make_blueprint
 from adapters.wecom.parse import AIBOT_CHAT_PREFIX
@@ -85,6 +86,7 @@ class WeComAdapter:
             self._aibot_crypto(),
             self._urls,
             self._settings.wecom_welcome_hours,
+            Freshness(self._settings.webhook_max_skew, lambda: self._clock.now().timestamp()),
         )
 
     def sender(self) -> WeComSender:

@@ -10,18 +10,20 @@ Forged or malformed requests get 403/400 with a short text and nothing is accept
 
 from __future__ import annotations
 
-import json
+import hashlib
 import logging
 import re
 from collections.abc import Callable
 
+import xmltodict
 from flask import Blueprint, Response, request
 from wechatpy.enterprise import WeChatCrypto
 from wechatpy.enterprise.exceptions import InvalidCorpIdException
 from wechatpy.exceptions import InvalidSignatureException
 
 from adapters.base import Rejected
-from adapters.wecom.parse import MalformedPayload, parse_aibot_json, parse_app_xml
+from adapters.door import Freshness, load_json, strict_base64
+from adapters.wecom.parse import PLATFORM, MalformedPayload, parse_aibot_json, parse_app_xml
 from adapters.wecom.response_urls import ResponseUrls
 from bot.runtime.ports import Inbox
 
@@ -39,14 +41,15 @@ def _plain(body: str, status: int = 200) -> Response:
     return Response(body, status=status, mimetype="text/plain")
 
 
-def _query() -> tuple[str, str, str]:
+def _query(freshness: Freshness) -> tuple[str, str, str]:
     """The signature parameters, checked before the body is read (a malformed query is not
-    WeCom's: no need to wait for its body)."""
+    WeCom's, and a stale timestamp a replay: no need to wait for its body)."""
     values = tuple(request.args.get(name, "") for name in _QUERY)
     if not all(values):
         raise Rejected(400, "missing signature parameters")
     if not all(shape.fullmatch(value) for shape, value in zip(_SHAPES, values, strict=True)):
         raise Rejected(400, "malformed signature parameters")
+    freshness.check(values[1])
     return values  # type: ignore[return-value]
 
 
@@ -60,13 +63,14 @@ def _decrypt(action: Callable[[], str]) -> str:
         raise Rejected(400, "malformed payload") from None
 
 
-def verify_url(crypto: WeChatCrypto) -> str:
+def verify_url(crypto: WeChatCrypto, freshness: Freshness) -> str:
     """The URL check: verify the signature over echostr and return its decrypted text."""
-    signature, timestamp, nonce = _query()
+    signature, timestamp, nonce = _query(freshness)
     # An unencoded "+" in the query arrives as a space; base64 never contains spaces.
     echostr = request.args.get("echostr", "").replace(" ", "+")
     if not echostr:
         raise Rejected(400, "missing echostr")
+    strict_base64(echostr)
     return _decrypt(lambda: crypto.check_signature(signature, timestamp, nonce, echostr))
 
 
@@ -79,26 +83,47 @@ def _body() -> bytes:
     return body
 
 
-def decrypt_app_post(crypto: WeChatCrypto) -> str:
+def decrypt_app_post(crypto: WeChatCrypto, freshness: Freshness) -> str:
     """The decrypted XML of a self-built app callback."""
-    signature, timestamp, nonce = _query()
-    body = _body()
-    return _decrypt(lambda: crypto.decrypt_message(body, signature, timestamp, nonce))
-
-
-def decrypt_aibot_post(crypto: WeChatCrypto) -> str:
-    """The decrypted JSON text of an AI-bot callback (`{"encrypt": …}` body)."""
-    signature, timestamp, nonce = _query()
-    try:
-        envelope = json.loads(_body())
-        encrypted = envelope["encrypt"]
-    except (ValueError, TypeError, KeyError):
-        raise Rejected(400, "malformed body") from None
-    if not isinstance(encrypted, str) or not encrypted:
-        raise Rejected(400, "malformed body")
+    signature, timestamp, nonce = _query(freshness)
+    encrypted = _app_envelope(_body())
     return _decrypt(
         lambda: crypto.decrypt_message({"Encrypt": encrypted}, signature, timestamp, nonce)
     )
+
+
+def _app_envelope(body: bytes) -> str:
+    """The `Encrypt` field of the app's XML envelope, read with entities refused (xmltodict
+    raises on any entity declaration, so nothing is expanded or fetched)."""
+    try:
+        fields = xmltodict.parse(body, disable_entities=True)["xml"]
+        encrypted = fields["Encrypt"]
+    except Exception:  # noqa: BLE001 - expat errors, entities, a wrong shape: not WeCom's
+        raise Rejected(400, "malformed body") from None
+    if not isinstance(encrypted, str) or not encrypted:
+        raise Rejected(400, "malformed body")
+    strict_base64(encrypted)
+    return encrypted
+
+
+def decrypt_aibot_post(crypto: WeChatCrypto, freshness: Freshness) -> str:
+    """The decrypted JSON text of an AI-bot callback (`{"encrypt": …}` body)."""
+    signature, timestamp, nonce = _query(freshness)
+    envelope = load_json(_body())
+    encrypted = envelope.get("encrypt") if isinstance(envelope, dict) else None
+    if not isinstance(encrypted, str) or not encrypted:
+        raise Rejected(400, "malformed body")
+    strict_base64(encrypted)
+    return _decrypt(
+        lambda: crypto.decrypt_message({"Encrypt": encrypted}, signature, timestamp, nonce)
+    )
+
+
+def _reject(inbox: Inbox, plaintext: str, kind: str, error: MalformedPayload) -> None:
+    """Record a signed message we cannot read as rejected, under a digest of its plaintext (a
+    re-delivery is then a duplicate); the reason is a fixed phrase, never the content."""
+    digest = hashlib.sha256(plaintext.encode("utf-8", "surrogatepass")).hexdigest()[:40]
+    inbox.reject(PLATFORM, f"unreadable:{digest}", kind, str(error))
 
 
 def _guarded(handler: Callable[[], Response]) -> Response:
@@ -117,8 +142,11 @@ def make_blueprint(
     aibot_crypto: WeChatCrypto | None,
     response_urls: ResponseUrls,
     welcome_hours: int = 24,
+    freshness: Freshness | None = None,
 ) -> Blueprint:
-    """The Flask routes; an unconfigured side (app or AI bot) answers 404."""
+    """The Flask routes; an unconfigured side (app or AI bot) answers 404. Signed
+    timestamps outside `freshness` (default ±5 min of now) are refused."""
+    freshness = freshness or Freshness()
     blueprint = Blueprint("wecom", __name__)
 
     def need(crypto: WeChatCrypto | None) -> WeChatCrypto:
@@ -129,10 +157,12 @@ def make_blueprint(
     def app_callback() -> Response:
         crypto = need(app_crypto)
         if request.method == "GET":
-            return _plain(verify_url(crypto))
+            return _plain(verify_url(crypto, freshness))
+        plaintext = decrypt_app_post(crypto, freshness)
         try:
-            parsed = parse_app_xml(decrypt_app_post(crypto), corp_id, welcome_hours)
+            parsed = parse_app_xml(plaintext, corp_id, welcome_hours)
         except MalformedPayload as exc:
+            _reject(inbox, plaintext, "app message", exc)
             raise Rejected(400, "malformed message") from exc
         except PermissionError:
             raise Rejected(403, "bad signature or receive id") from None
@@ -145,10 +175,12 @@ def make_blueprint(
     def aibot_callback() -> Response:
         crypto = need(aibot_crypto)
         if request.method == "GET":
-            return _plain(verify_url(crypto))
+            return _plain(verify_url(crypto, freshness))
+        plaintext = decrypt_aibot_post(crypto, freshness)
         try:
-            message = parse_aibot_json(decrypt_aibot_post(crypto))
+            message = parse_aibot_json(plaintext)
         except MalformedPayload as exc:
+            _reject(inbox, plaintext, "AI bot message", exc)
             raise Rejected(400, "malformed message") from exc
         if message is None:
             log.debug("WeCom AI bot: ignored an event or non-text message")

@@ -16,13 +16,14 @@ self-built app's chat with the same user (the two answer through different chann
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from datetime import datetime
 
 import xmltodict
 
+from adapters.base import Rejected
+from adapters.door import load_json
 from bot.clock import CHINA_TZ
 from bot.models import Attachment, Incoming
 
@@ -52,7 +53,7 @@ def parse_app_xml(
     """A self-built app message. Raises `MalformedPayload`, or `PermissionError` when the
     message is addressed to another corp."""
     try:
-        root = xmltodict.parse(plaintext)
+        root = xmltodict.parse(plaintext, disable_entities=True)  # entities: refused
         fields = root["xml"]
     except Exception as exc:  # noqa: BLE001 - expat/shape errors all mean "not WeCom's XML"
         raise MalformedPayload(type(exc).__name__) from None
@@ -110,9 +111,9 @@ def _text(fields: dict, key: str) -> str:
 def parse_aibot_json(plaintext: str) -> AibotMessage | None:
     """An AI-bot callback. Raises `MalformedPayload` when required fields are missing."""
     try:
-        data = json.loads(plaintext)
-    except ValueError:
-        raise MalformedPayload("not JSON") from None
+        data = load_json(plaintext)
+    except Rejected as rejected:
+        raise MalformedPayload(rejected.reason) from None
     if not isinstance(data, dict):
         raise MalformedPayload("not an object")
     content = _aibot_text(data)

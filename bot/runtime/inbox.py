@@ -20,7 +20,15 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import and_, func, select, update
 
 from bot.clock import Clock
-from bot.models import Incoming, Reply, incoming_from_dict, incoming_to_dict, target_of
+from bot.models import (
+    UNSTORABLE,
+    Incoming,
+    Reply,
+    incoming_from_dict,
+    incoming_to_dict,
+    storable,
+    target_of,
+)
 from bot.runtime.leases import (
     Claim,
     LeaseLost,
@@ -91,8 +99,13 @@ class DurableInbox:
 
     def accept(self, delivery_id: str, message: Incoming) -> bool:
         """Record the message under (message.platform, delivery_id); False if seen before.
-        `MalformedId` (nothing stored) when an id is larger than the runtime accepts."""
+        `MalformedId` (nothing stored) when an id is larger than the runtime accepts.
+
+        Text no database can store (NUL, lone surrogates) is replaced first, so a message
+        reads the same from SQLite and PostgreSQL and never fails the worker's writes."""
         check_ids(delivery_id, message)
+        message = storable(message)
+        delivery_id = UNSTORABLE.sub("\ufffd", delivery_id)
         now = self.clock.now()
         values = {
             "platform": message.platform,

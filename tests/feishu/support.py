@@ -8,6 +8,7 @@ import json
 import os
 import re
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -125,14 +126,19 @@ def encrypt(encrypt_key: str, plaintext: bytes, iv: bytes | None = None) -> str:
 def signed_request(payload: dict, encrypt_key: str = "test key") -> tuple[bytes, dict[str, str]]:
     """An encrypted body and the headers Feishu would sign it with."""
     body = json.dumps({"encrypt": encrypt(encrypt_key, json.dumps(payload).encode())}).encode()
-    timestamp, nonce = "1700000000", "nonce-42"
-    headers = {
+    return body, signed_headers(body, encrypt_key)
+
+
+def signed_headers(body: bytes, encrypt_key: str = "test key") -> dict[str, str]:
+    """The headers Feishu sends with `body`, signed now (a request signed long ago, like the
+    vector's, is refused as a replay)."""
+    timestamp, nonce = str(int(time.time())), "nonce-42"
+    return {
         "Content-Type": "application/json",
         "X-Lark-Request-Timestamp": timestamp,
         "X-Lark-Request-Nonce": nonce,
         "X-Lark-Signature": signature(timestamp, nonce, encrypt_key, body),
     }
-    return body, headers
 
 
 def message_event(

@@ -12,7 +12,13 @@ from bot.models import Incoming, Reply
 from bot.runtime.runtime import Runtime
 from bot.settings import Settings
 from bot.storage import open_database
-from tests.feishu.support import VECTORS, card_action_event, message_event, signed_request
+from tests.feishu.support import (
+    VECTORS,
+    card_action_event,
+    message_event,
+    signed_headers,
+    signed_request,
+)
 
 EVENT = VECTORS["event"]
 
@@ -47,7 +53,8 @@ def app_client(runtime, adapter):
 
 
 def test_vector_flows_to_a_reply_on_the_askers_message(app_client, runtime, fake_api, handled):
-    body, headers = EVENT["raw_body"].encode(), EVENT["headers"]
+    body = EVENT["raw_body"].encode()
+    headers = signed_headers(body)
     assert app_client.post("/feishu/events", data=body, headers=headers).status_code == 200
     redelivered, redelivered_headers = signed_request(message_event(event_id="ev-new"))
     response = app_client.post("/feishu/events", data=redelivered, headers=redelivered_headers)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from flask import Flask
+from flask.testing import FlaskClient
 
 from adapters.wecom import WeComAdapter
 from adapters.wecom.response_urls import MemoryResponseUrls
@@ -33,7 +35,8 @@ def fake_api() -> Iterator[FakeWeCom]:
 
 @pytest.fixture
 def clock() -> FakeClock:
-    return FakeClock()
+    """A fake clock starting at the real time, so freshly signed requests are fresh."""
+    return FakeClock(datetime.now(UTC))
 
 
 @pytest.fixture
@@ -65,3 +68,21 @@ def client(adapter, inbox):
     app = Flask(__name__)
     app.register_blueprint(adapter.blueprint(inbox))
     return app.test_client()
+
+
+@pytest.fixture
+def client_at(vectors, fake_api, tokens, urls, inbox) -> Callable[[str], FlaskClient]:
+    """A client of an adapter whose clock reads `timestamp`: the official vectors were signed
+    years ago, and a replay of them is refused at any other time."""
+    adapters: list[WeComAdapter] = []
+
+    def build(timestamp: str) -> FlaskClient:
+        at = FakeClock(datetime.fromtimestamp(int(timestamp), UTC))
+        adapters.append(WeComAdapter(make_settings(vectors, fake_api.base), tokens, urls, at))
+        app = Flask(__name__)
+        app.register_blueprint(adapters[-1].blueprint(inbox))
+        return app.test_client()
+
+    yield build
+    for built in adapters:
+        built.stop()

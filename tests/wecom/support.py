@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import threading
+import time
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -26,7 +27,12 @@ from tests.fakes.platform import MemoryTokenCache, RecordingInbox  # noqa: F401
 CORP_ID = "ww1436e0e65a779aee"
 SECRET = "corp-secret-DO-NOT-LOG-7f3a9"
 
-TS, NONCE = "1700000000", "424242"
+NONCE = "424242"
+
+
+def now_ts() -> str:
+    """The current time as WeCom writes it in `timestamp` (fresh, so not refused as stale)."""
+    return str(int(time.time()))
 
 
 def crypto_for(vectors, receive_id: str) -> WeChatCrypto:
@@ -36,19 +42,21 @@ def crypto_for(vectors, receive_id: str) -> WeChatCrypto:
 def app_request(vectors, plaintext: str, receive_id: str | None = None):
     """(query, body) of a self-built app callback carrying `plaintext`, as WeCom builds it."""
     crypto = crypto_for(vectors, vectors["corp_id"] if receive_id is None else receive_id)
-    envelope = xmltodict.parse(crypto.encrypt_message(plaintext, NONCE, TS))["xml"]
+    ts = now_ts()
+    envelope = xmltodict.parse(crypto.encrypt_message(plaintext, NONCE, ts))["xml"]
     body = (
         f"<xml><ToUserName><![CDATA[{vectors['corp_id']}]]></ToUserName>"
         f"<Encrypt><![CDATA[{envelope['Encrypt']}]]></Encrypt><AgentID>1000002</AgentID></xml>"
     )
-    query = {"msg_signature": envelope["MsgSignature"], "timestamp": TS, "nonce": NONCE}
+    query = {"msg_signature": envelope["MsgSignature"], "timestamp": ts, "nonce": NONCE}
     return query, body
 
 
 def signed(vectors, encrypt: str) -> dict:
     """Query parameters with a valid signature over an arbitrary `encrypt` value."""
-    signature = _get_signature(vectors["token"], TS, NONCE, encrypt)
-    return {"msg_signature": signature, "timestamp": TS, "nonce": NONCE}
+    ts = now_ts()
+    signature = _get_signature(vectors["token"], ts, NONCE, encrypt)
+    return {"msg_signature": signature, "timestamp": ts, "nonce": NONCE}
 
 
 def aibot_request(vectors, payload: dict, receive_id: str = ""):

@@ -41,8 +41,9 @@ def assert_rejected(response, status: int, inbox) -> None:
 # --- self-built app: URL verification --------------------------------------------------------
 
 
-def test_url_verification_answers_vector_a_exactly(client, vectors):
+def test_url_verification_answers_vector_a_exactly(client_at, vectors):
     v = vectors["url_verify"]
+    client = client_at(v["timestamp"])
     query = "&".join(
         f"{k}={quote(v[k], safe='')}" for k in ("msg_signature", "timestamp", "nonce")
     )
@@ -52,15 +53,17 @@ def test_url_verification_answers_vector_a_exactly(client, vectors):
     assert response.mimetype == "text/plain"
 
 
-def test_url_verification_tolerates_unencoded_plus(client, vectors):
+def test_url_verification_tolerates_unencoded_plus(client_at, vectors):
     v = vectors["url_verify"]
+    client = client_at(v["timestamp"])
     raw = f"msg_signature={v['msg_signature']}&timestamp={v['timestamp']}&nonce={v['nonce']}"
     response = client.get(f"/wecom/callback?{raw}&echostr={v['echostr']}")  # "+" → " "
     assert response.data == b"1288432023552776189"
 
 
-def test_url_verification_rejects_vector_b(client, vectors, inbox):
+def test_url_verification_rejects_vector_b(client_at, vectors, inbox):
     v = vectors["negative"]
+    client = client_at(v["timestamp"])
     response = client.get("/wecom/callback", query_string={k: v[k] for k in v if k != "note"})
     assert_rejected(response, 403, inbox)
 
@@ -72,8 +75,9 @@ def test_url_verification_without_parameters_is_400(client, inbox):
 # --- self-built app: messages ----------------------------------------------------------------
 
 
-def test_vector_c_message_is_accepted_once(client, vectors, inbox):
+def test_vector_c_message_is_accepted_once(client_at, vectors, inbox):
     v = vectors["post_message"]
+    client = client_at(v["timestamp"])
     query = {k: v[k] for k in ("msg_signature", "timestamp", "nonce")}
     first = client.post("/wecom/callback", query_string=query, data=v["body"])
     again = client.post("/wecom/callback", query_string=query, data=v["body"])
@@ -187,8 +191,9 @@ def test_malformed_inner_xml_is_400(client, vectors, inbox, plaintext):
 # --- AI bot -----------------------------------------------------------------------------------
 
 
-def test_aibot_vector_e_is_a_group_message(client, vectors, inbox, urls):
+def test_aibot_vector_e_is_a_group_message(client_at, vectors, inbox, urls):
     v = vectors["aibot_json"]
+    client = client_at(v["timestamp"])
     query = {"msg_signature": v["msg_signature"], "timestamp": v["timestamp"], "nonce": v["nonce"]}
     response = client.post("/wecom/aibot", query_string=query, json=v["body"])
     assert response.status_code == 200 and response.data == b""
@@ -241,10 +246,12 @@ def test_aibot_events_are_ignored(client, vectors, inbox):
     assert inbox.calls == 0
 
 
-def test_aibot_forged_and_foreign_payloads_are_rejected(client, vectors, inbox):
+def test_aibot_forged_and_foreign_payloads_are_rejected(client, client_at, vectors, inbox):
     v = vectors["aibot_json"]
     query = {"msg_signature": "f" * 40, "timestamp": v["timestamp"], "nonce": v["nonce"]}
-    assert_rejected(client.post("/wecom/aibot", query_string=query, json=v["body"]), 403, inbox)
+    vector_time = client_at(v["timestamp"])
+    response = vector_time.post("/wecom/aibot", query_string=query, json=v["body"])
+    assert_rejected(response, 403, inbox)
     payload = json.loads(json.dumps(vectors["aibot_json"]["expected_plaintext"]))
     query, body = aibot_request(vectors, payload, receive_id="ww1436e0e65a779aee")
     assert_rejected(client.post("/wecom/aibot", query_string=query, json=body), 403, inbox)

@@ -1,0 +1,228 @@
+"""The whole application with every inbound route, and requests signed the way each platform
+signs them, for the hostile-input tests.
+
+`Stack` is `build_application` from real settings (Telegram webhook, WeCom app and AI bot,
+Feishu with encryption) on SQLite or PostgreSQL, with fake Telegram and Feishu APIs on
+127.0.0.1 answering the bot-identity calls. `Request` is one HTTP request plus what it is:
+`forged` (its signature, secret or timestamp is not what the platform would send) or not.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+from wechatpy.crypto import _get_signature
+from wechatpy.enterprise.crypto import PrpCrypto, WeChatCrypto
+
+from adapters.assembly import Application, build_application
+from adapters.feishu.crypto import signature as feishu_signature
+from adapters.telegram.inbound import SECRET_HEADER
+from bot.runtime.schema import DONE, inbox
+from bot.settings import Settings
+from tests.feishu.support import VECTORS as FEISHU
+from tests.feishu.support import FakeFeishu
+from tests.feishu.support import encrypt as feishu_encrypt
+from tests.telegram.fake_bot_api import TOKEN, FakeBotApi
+
+VECTORS = Path(__file__).resolve().parents[1] / "data/vectors"
+TELEGRAM = json.loads((VECTORS / "telegram.json").read_text(encoding="utf-8"))
+WECOM_TOKEN = "hJqcu3uJ9Tn2gXPmxx2w9kkCkCE2EPYo"
+WECOM_AES_KEY = "6qkdMrq68nTKduznJYO1A37W2oEgpkMUvkttRToqhUt"
+CORP_ID = "ww1436e0e65a779aee"
+#: A second key pair, so the AI bot's requests are not valid on the app's route and back.
+AIBOT_TOKEN = "aibot-token-Fz93kQ"
+AIBOT_AES_KEY = "YWlib3Qta2V5LWZvci1ob3N0aWxlLXRlc3RzLTAwMzI"
+FEISHU_KEY = FEISHU["encrypt_key"]
+FEISHU_TOKEN = FEISHU["verification_token"]
+MAX_BODY = 64 * 1024
+
+
+@dataclass(frozen=True)
+class Request:
+    """One request to the app. `forged`: not as the platform would sign it."""
+
+    method: str
+    path: str
+    body: bytes = b""
+    query: dict[str, str] = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict)
+    forged: bool = False
+
+    def send(self, client: FlaskClient):
+        """Send it through the Flask test client."""
+        return client.open(
+            self.path,
+            method=self.method,
+            data=self.body,
+            query_string=self.query,
+            headers=self.headers,
+        )
+
+    def but(self, **changes) -> Request:
+        """A copy with `changes` (e.g. `forged=True`)."""
+        return replace(self, **changes)
+
+
+@dataclass
+class Stack:
+    """The application and its fakes; `client` is a Flask test client of the real app."""
+
+    app: Application
+    client: FlaskClient
+
+    def inbox_rows(self) -> int:
+        """Rows in the inbox, whatever their status."""
+        with self.app.core.db.engine.connect() as conn:
+            return conn.execute(select(func.count()).select_from(inbox)).scalar_one()
+
+    def unfinished_or_failed(self) -> list[tuple[str, str, str | None]]:
+        """(delivery id, status, last error) of rows not done cleanly."""
+        query = select(inbox.c.delivery_id, inbox.c.status, inbox.c.last_error).where(
+            (inbox.c.status != DONE) | inbox.c.last_error.is_not(None)
+        )
+        with self.app.core.db.engine.connect() as conn:
+            return [tuple(row) for row in conn.execute(query)]
+
+    def work_off(self) -> None:
+        """Let the worker handle every accepted row, as the worker process would."""
+        while self.app.runtime.process_pending():
+            pass
+
+    def rejected(self, platform: str) -> float:
+        """Verified deliveries refused as malformed so far."""
+        return self.app.runtime.metrics.value("rejected", platform=platform)
+
+
+def settings_for(db_url: str, data_dir, telegram_api: str, feishu_api: str) -> Settings:
+    """Every platform configured, demo upstream (no AppCode), a small body limit."""
+    return Settings(
+        _env_file=None,
+        data_dir=data_dir,
+        database_url=db_url,
+        redis_url=None,
+        max_request_bytes=MAX_BODY,
+        kuaidi_poller=False,
+        telegram_bot_token=TOKEN,
+        telegram_webhook_secret=TELEGRAM["secret_token"],
+        telegram_webhook_url="https://bot.example.invalid/telegram/webhook",
+        telegram_api_base=telegram_api,
+        wecom_corp_id=CORP_ID,
+        wecom_agent_id="1000002",
+        wecom_secret="corp-secret-for-tests",
+        wecom_token=WECOM_TOKEN,
+        wecom_encoding_aes_key=WECOM_AES_KEY,
+        wecom_aibot_token=AIBOT_TOKEN,
+        wecom_aibot_encoding_aes_key=AIBOT_AES_KEY,
+        wecom_api_base="http://127.0.0.1:9",
+        feishu_app_id="cli_test",
+        feishu_app_secret="app-secret",
+        feishu_verification_token=FEISHU_TOKEN,
+        feishu_encrypt_key=FEISHU_KEY,
+        feishu_api_base=feishu_api,
+    )
+
+
+@contextmanager
+def running_stack(db_url: str, data_dir) -> Iterator[Stack]:
+    """The application built from `settings_for`, stopped afterwards."""
+    with FakeBotApi(me=TELEGRAM["bot_getMe"]) as telegram:
+        feishu = FakeFeishu().start()
+        app = build_application(
+            settings_for(db_url, data_dir, telegram.base, feishu.base),
+            worker_threads=0,
+            sender_threads=0,
+        )
+        try:
+            yield Stack(app, app.flask.test_client())
+        finally:
+            app.stop()
+            feishu.close()
+
+
+# --- requests as each platform signs them ---------------------------------------------------
+
+
+def now() -> int:
+    """The current time in whole seconds, as platforms write timestamps."""
+    return int(time.time())
+
+
+def telegram(update: object, *, secret: str | None = None) -> Request:
+    """`POST /telegram/webhook` with the secret header (JSON body, as Telegram sends)."""
+    body = update if isinstance(update, bytes) else json.dumps(update).encode()
+    headers = {
+        "Content-Type": "application/json",
+        SECRET_HEADER: secret or TELEGRAM["secret_token"],
+    }
+    return Request("POST", "/telegram/webhook", body, headers=headers)
+
+
+def wecom_encrypt(plaintext: str | bytes, *, aibot: bool) -> str:
+    """WeCom's ciphertext of `plaintext` for the app (receive id = CorpID) or the AI bot."""
+    key, receive_id = (AIBOT_AES_KEY, "") if aibot else (WECOM_AES_KEY, CORP_ID)
+    crypto = WeChatCrypto(AIBOT_TOKEN if aibot else WECOM_TOKEN, key, receive_id)
+    text = (
+        plaintext.decode("utf-8", "surrogatepass") if isinstance(plaintext, bytes) else plaintext
+    )
+    return PrpCrypto(crypto.key).encrypt(text, receive_id).decode()
+
+
+def wecom_query(encrypted: str, *, aibot: bool, timestamp: int | None = None) -> dict[str, str]:
+    """The signed query WeCom sends with `encrypted` (the echostr or the Encrypt field)."""
+    ts = str(now() if timestamp is None else timestamp)
+    nonce = "1372623149"
+    signature = _get_signature(AIBOT_TOKEN if aibot else WECOM_TOKEN, ts, nonce, encrypted)
+    return {"msg_signature": signature, "timestamp": ts, "nonce": nonce}
+
+
+def wecom_app_post(plaintext: str, *, timestamp: int | None = None) -> Request:
+    """`POST /wecom/callback`: the XML envelope around the encrypted message XML."""
+    encrypted = wecom_encrypt(plaintext, aibot=False)
+    body = (
+        f"<xml><ToUserName><![CDATA[{CORP_ID}]]></ToUserName><Encrypt><![CDATA[{encrypted}]]>"
+        f"</Encrypt><AgentID><![CDATA[1000002]]></AgentID></xml>"
+    ).encode()
+    query = wecom_query(encrypted, aibot=False, timestamp=timestamp)
+    return Request("POST", "/wecom/callback", body, query, {"Content-Type": "text/xml"})
+
+
+def wecom_aibot_post(payload: object, *, timestamp: int | None = None) -> Request:
+    """`POST /wecom/aibot`: `{"encrypt": …}` around the encrypted JSON payload."""
+    text = payload if isinstance(payload, str) else json.dumps(payload, ensure_ascii=False)
+    encrypted = wecom_encrypt(text, aibot=True)
+    body = json.dumps({"encrypt": encrypted}).encode()
+    query = wecom_query(encrypted, aibot=True, timestamp=timestamp)
+    return Request("POST", "/wecom/aibot", body, query, {"Content-Type": "application/json"})
+
+
+def wecom_url_check(path: str, echo: str, *, timestamp: int | None = None) -> Request:
+    """`GET` URL verification: the signed, encrypted `echostr`."""
+    aibot = path == "/wecom/aibot"
+    echostr = wecom_encrypt(echo, aibot=aibot)
+    query = {**wecom_query(echostr, aibot=aibot, timestamp=timestamp), "echostr": echostr}
+    return Request("GET", path, query=query)
+
+
+def feishu_headers(body: bytes, timestamp: int | None = None) -> dict[str, str]:
+    """Feishu's signature headers over the raw body."""
+    ts, nonce = str(now() if timestamp is None else timestamp), "nonce-17"
+    return {
+        "Content-Type": "application/json",
+        "X-Lark-Request-Timestamp": ts,
+        "X-Lark-Request-Nonce": nonce,
+        "X-Lark-Signature": feishu_signature(ts, nonce, FEISHU_KEY, body),
+    }
+
+
+def feishu(path: str, payload: object, *, timestamp: int | None = None) -> Request:
+    """`POST /feishu/events` or `/feishu/card`: the encrypted payload, signed."""
+    plaintext = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
+    body = json.dumps({"encrypt": feishu_encrypt(FEISHU_KEY, plaintext)}).encode()
+    return Request("POST", path, body, headers=feishu_headers(body, timestamp))
