@@ -9,7 +9,9 @@ Feishu with encryption) on SQLite or PostgreSQL, with fake Telegram and Feishu A
 
 from __future__ import annotations
 
+import io
 import json
+import random
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -42,11 +44,14 @@ AIBOT_AES_KEY = "YWlib3Qta2V5LWZvci1ob3N0aWxlLXRlc3RzLTAwMzI"
 FEISHU_KEY = FEISHU["encrypt_key"]
 FEISHU_TOKEN = FEISHU["verification_token"]
 MAX_BODY = 64 * 1024
+NONCE = "1372623149"
 
 
 @dataclass(frozen=True)
 class Request:
-    """One request to the app. `forged`: not as the platform would sign it."""
+    """One request to the app. `forged`: not as the platform would sign it. `huge`: instead of
+    `body`, a stream of that many bytes announced by Content-Length (or chunked, without a
+    length), counting what the app reads of it."""
 
     method: str
     path: str
@@ -54,9 +59,13 @@ class Request:
     query: dict[str, str] = field(default_factory=dict)
     headers: dict[str, str] = field(default_factory=dict)
     forged: bool = False
+    huge: int = 0
+    chunked: bool = False
 
     def send(self, client: FlaskClient):
         """Send it through the Flask test client."""
+        if self.huge:
+            return self._send_huge(client)
         return client.open(
             self.path,
             method=self.method,
@@ -65,17 +74,67 @@ class Request:
             headers=self.headers,
         )
 
+    def _send_huge(self, client: FlaskClient):
+        stream = CountingStream(self.huge)
+        headers = dict(self.headers)
+        if self.chunked:  # as gunicorn passes a chunked body: no length, input terminated
+            headers["Transfer-Encoding"] = "chunked"
+        response = client.open(
+            self.path,
+            method=self.method,
+            input_stream=stream,
+            query_string=self.query,
+            headers=headers,
+            environ_overrides={"wsgi.input_terminated": True} if self.chunked else None,
+        )
+        response.bytes_read = stream.read_count  # type: ignore[attr-defined]
+        return response
+
     def but(self, **changes) -> Request:
         """A copy with `changes` (e.g. `forged=True`)."""
         return replace(self, **changes)
 
 
-@dataclass
+class CountingStream(io.RawIOBase):
+    """`size` bytes of `[`, made as they are read; `read_count` says how many were."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.position = 0
+        self.read_count = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True  # the test client measures the length by seeking to the end
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        self.position = {io.SEEK_SET: 0, io.SEEK_CUR: self.position, io.SEEK_END: self.size}[
+            whence
+        ] + offset
+        return self.position
+
+    def tell(self) -> int:
+        return self.position
+
+    def readinto(self, buffer) -> int:
+        n = max(0, min(len(buffer), self.size - self.position))
+        buffer[:n] = b"[" * n
+        self.position += n
+        self.read_count += n
+        return n
+
+
+@dataclass(repr=False)
 class Stack:
     """The application and its fakes; `client` is a Flask test client of the real app."""
 
     app: Application
     client: FlaskClient
+
+    def __repr__(self) -> str:
+        return "Stack(every platform, demo upstream)"
 
     def inbox_rows(self) -> int:
         """Rows in the inbox, whatever their status."""
@@ -164,22 +223,34 @@ def telegram(update: object, *, secret: str | None = None) -> Request:
     return Request("POST", "/telegram/webhook", body, headers=headers)
 
 
+def json_text(payload: object) -> str:
+    """JSON as platforms write it; ASCII escapes carry even lone surrogates and NUL."""
+    return json.dumps(payload)
+
+
 def wecom_encrypt(plaintext: str | bytes, *, aibot: bool) -> str:
     """WeCom's ciphertext of `plaintext` for the app (receive id = CorpID) or the AI bot."""
     key, receive_id = (AIBOT_AES_KEY, "") if aibot else (WECOM_AES_KEY, CORP_ID)
     crypto = WeChatCrypto(AIBOT_TOKEN if aibot else WECOM_TOKEN, key, receive_id)
-    text = (
-        plaintext.decode("utf-8", "surrogatepass") if isinstance(plaintext, bytes) else plaintext
-    )
-    return PrpCrypto(crypto.key).encrypt(text, receive_id).decode()
+    if isinstance(plaintext, str):  # a forger may encrypt bytes that are not UTF-8
+        plaintext = plaintext.encode("utf-8", "surrogatepass")
+    state = random.getstate()  # wechatpy draws its 16-byte prefix from `random`, which
+    try:  # would make hypothesis's examples depend on more than their seed
+        return PrpCrypto(crypto.key).encrypt(plaintext, receive_id).decode()
+    finally:
+        random.setstate(state)
+
+
+def wecom_signature(encrypted: str, timestamp: str, *, aibot: bool) -> str:
+    """WeCom's msg_signature over `encrypted` at `timestamp`."""
+    return _get_signature(AIBOT_TOKEN if aibot else WECOM_TOKEN, timestamp, NONCE, encrypted)
 
 
 def wecom_query(encrypted: str, *, aibot: bool, timestamp: int | None = None) -> dict[str, str]:
     """The signed query WeCom sends with `encrypted` (the echostr or the Encrypt field)."""
     ts = str(now() if timestamp is None else timestamp)
-    nonce = "1372623149"
-    signature = _get_signature(AIBOT_TOKEN if aibot else WECOM_TOKEN, ts, nonce, encrypted)
-    return {"msg_signature": signature, "timestamp": ts, "nonce": nonce}
+    signature = wecom_signature(encrypted, ts, aibot=aibot)
+    return {"msg_signature": signature, "timestamp": ts, "nonce": NONCE}
 
 
 def wecom_app_post(plaintext: str, *, timestamp: int | None = None) -> Request:
@@ -210,7 +281,7 @@ def wecom_url_check(path: str, echo: str, *, timestamp: int | None = None) -> Re
     return Request("GET", path, query=query)
 
 
-def feishu_headers(body: bytes, timestamp: int | None = None) -> dict[str, str]:
+def feishu_headers(body: bytes, timestamp: int | str | None = None) -> dict[str, str]:
     """Feishu's signature headers over the raw body."""
     ts, nonce = str(now() if timestamp is None else timestamp), "nonce-17"
     return {
