@@ -32,12 +32,14 @@ from tests.feishu.support import VECTORS as FEISHU
 from tests.feishu.support import FakeFeishu
 from tests.feishu.support import encrypt as feishu_encrypt
 from tests.telegram.fake_bot_api import TOKEN, FakeBotApi
+from tests.wecom.support import FakeWeCom
 
 VECTORS = Path(__file__).resolve().parents[1] / "data/vectors"
 TELEGRAM = json.loads((VECTORS / "telegram.json").read_text(encoding="utf-8"))
 WECOM_TOKEN = "hJqcu3uJ9Tn2gXPmxx2w9kkCkCE2EPYo"
 WECOM_AES_KEY = "6qkdMrq68nTKduznJYO1A37W2oEgpkMUvkttRToqhUt"
 CORP_ID = "ww1436e0e65a779aee"
+WECOM_SECRET = "corp-secret-for-hostile-tests-5c2e"
 #: A second key pair, so the AI bot's requests are not valid on the app's route and back.
 AIBOT_TOKEN = "aibot-token-Fz93kQ"
 AIBOT_AES_KEY = "YWlib3Qta2V5LWZvci1ob3N0aWxlLXRlc3RzLTAwMzI"
@@ -132,6 +134,9 @@ class Stack:
 
     app: Application
     client: FlaskClient
+    telegram_api: FakeBotApi
+    wecom_api: FakeWeCom
+    feishu_api: FakeFeishu
 
     def __repr__(self) -> str:
         return "Stack(every platform, demo upstream)"
@@ -154,54 +159,59 @@ class Stack:
         while self.app.runtime.process_pending():
             pass
 
+    def send_off(self) -> None:
+        """Let the sender try every queued reply once, as the sender threads would."""
+        self.app.runtime.send_pending()
+
     def rejected(self, platform: str) -> float:
         """Verified deliveries refused as malformed so far."""
         return self.app.runtime.metrics.value("rejected", platform=platform)
 
 
-def settings_for(db_url: str, data_dir, telegram_api: str, feishu_api: str) -> Settings:
-    """Every platform configured, demo upstream (no AppCode), a small body limit."""
-    return Settings(
-        _env_file=None,
-        data_dir=data_dir,
-        database_url=db_url,
-        redis_url=None,
-        max_request_bytes=MAX_BODY,
-        kuaidi_poller=False,
-        telegram_bot_token=TOKEN,
-        telegram_webhook_secret=TELEGRAM["secret_token"],
-        telegram_webhook_url="https://bot.example.invalid/telegram/webhook",
-        telegram_api_base=telegram_api,
-        wecom_corp_id=CORP_ID,
-        wecom_agent_id="1000002",
-        wecom_secret="corp-secret-for-tests",
-        wecom_token=WECOM_TOKEN,
-        wecom_encoding_aes_key=WECOM_AES_KEY,
-        wecom_aibot_token=AIBOT_TOKEN,
-        wecom_aibot_encoding_aes_key=AIBOT_AES_KEY,
-        wecom_api_base="http://127.0.0.1:9",
-        feishu_app_id="cli_test",
-        feishu_app_secret="app-secret",
-        feishu_verification_token=FEISHU_TOKEN,
-        feishu_encrypt_key=FEISHU_KEY,
-        feishu_api_base=feishu_api,
-    )
+def settings_for(db_url: str, data_dir, apis: dict[str, str], **overrides) -> Settings:
+    """Every platform configured, demo upstream (no AppCode), a small body limit; the
+    platforms' APIs at `apis` ({"telegram": url, "wecom": url, "feishu": url})."""
+    values = {
+        "data_dir": data_dir,
+        "database_url": db_url,
+        "redis_url": None,
+        "max_request_bytes": MAX_BODY,
+        "kuaidi_poller": False,
+        "telegram_bot_token": TOKEN,
+        "telegram_webhook_secret": TELEGRAM["secret_token"],
+        "telegram_webhook_url": "https://bot.example.invalid/telegram/webhook",
+        "telegram_api_base": apis["telegram"],
+        "wecom_corp_id": CORP_ID,
+        "wecom_agent_id": "1000002",
+        "wecom_secret": WECOM_SECRET,
+        "wecom_token": WECOM_TOKEN,
+        "wecom_encoding_aes_key": WECOM_AES_KEY,
+        "wecom_aibot_token": AIBOT_TOKEN,
+        "wecom_aibot_encoding_aes_key": AIBOT_AES_KEY,
+        "wecom_api_base": apis["wecom"],
+        "feishu_app_id": "cli_test",
+        "feishu_app_secret": "app-secret",
+        "feishu_verification_token": FEISHU_TOKEN,
+        "feishu_encrypt_key": FEISHU_KEY,
+        "feishu_api_base": apis["feishu"],
+    }
+    return Settings(_env_file=None, **{**values, **overrides})
 
 
 @contextmanager
-def running_stack(db_url: str, data_dir) -> Iterator[Stack]:
-    """The application built from `settings_for`, stopped afterwards."""
+def running_stack(db_url: str, data_dir, **overrides) -> Iterator[Stack]:
+    """The application built from `settings_for` (plus `overrides`), stopped afterwards."""
     with FakeBotApi(me=TELEGRAM["bot_getMe"]) as telegram:
-        feishu = FakeFeishu().start()
+        wecom, feishu = FakeWeCom(CORP_ID, WECOM_SECRET).start(), FakeFeishu().start()
+        apis = {"telegram": telegram.base, "wecom": wecom.base, "feishu": feishu.base}
         app = build_application(
-            settings_for(db_url, data_dir, telegram.base, feishu.base),
-            worker_threads=0,
-            sender_threads=0,
+            settings_for(db_url, data_dir, apis, **overrides), worker_threads=0, sender_threads=0
         )
         try:
-            yield Stack(app, app.flask.test_client())
+            yield Stack(app, app.flask.test_client(), telegram, wecom, feishu)
         finally:
             app.stop()
+            wecom.close()
             feishu.close()
 
 
