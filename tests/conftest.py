@@ -17,13 +17,13 @@ from sqlalchemy import create_engine, text
 
 from bot.clock import FakeClock
 from bot.storage import Database, open_database
-from tests.support.network import NetworkGuard, guarded
-from tests.support.services import PG_URL, REDIS_URL, REQUIRE_SERVICES, service_unavailable
 from tests.support.log_scan import (  # noqa: F401 - hooks: the session's logs are scanned
     pytest_configure,
     pytest_sessionfinish,
     pytest_terminal_summary,
 )
+from tests.support.network import NetworkGuard, guarded
+from tests.support.services import PG_URL, REDIS_URL, REQUIRE_SERVICES, service_unavailable
 
 # CI runs the property tests on a fixed seed, so a run's verdict does not depend on luck; on
 # a developer's machine they explore new examples each time (and keep failures in

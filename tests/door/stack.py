@@ -26,7 +26,7 @@ from wechatpy.enterprise.crypto import PrpCrypto, WeChatCrypto
 from adapters.assembly import Application, build_application
 from adapters.feishu.crypto import signature as feishu_signature
 from adapters.telegram.inbound import SECRET_HEADER
-from bot.runtime.schema import DONE, inbox
+from bot.runtime.schema import DONE, REJECTED, inbox
 from bot.settings import Settings
 from tests.feishu.support import VECTORS as FEISHU
 from tests.feishu.support import FakeFeishu
@@ -142,14 +142,27 @@ class Stack:
         return "Stack(every platform, demo upstream)"
 
     def inbox_rows(self) -> int:
-        """Rows in the inbox, whatever their status."""
+        """Rows in the inbox, whatever their status (rejected ones too)."""
+        return self._count()
+
+    def stored_rows(self) -> int:
+        """Rows a worker will handle (or has): everything but the rejected."""
+        return self._count(inbox.c.status != REJECTED)
+
+    def rejected(self, platform: str) -> int:
+        """Rows recorded as rejected (signed, but unreadable) for `platform`."""
+        return self._count((inbox.c.status == REJECTED) & (inbox.c.platform == platform))
+
+    def _count(self, *where) -> int:
+        query = select(func.count()).select_from(inbox).where(*where)
         with self.app.core.db.engine.connect() as conn:
-            return conn.execute(select(func.count()).select_from(inbox)).scalar_one()
+            return conn.execute(query).scalar_one()
 
     def unfinished_or_failed(self) -> list[tuple[str, str, str | None]]:
-        """(delivery id, status, last error) of rows not done cleanly."""
+        """(delivery id, status, last error) of rows a worker took that are not done cleanly."""
         query = select(inbox.c.delivery_id, inbox.c.status, inbox.c.last_error).where(
-            (inbox.c.status != DONE) | inbox.c.last_error.is_not(None)
+            inbox.c.status != REJECTED,
+            (inbox.c.status != DONE) | inbox.c.last_error.is_not(None),
         )
         with self.app.core.db.engine.connect() as conn:
             return [tuple(row) for row in conn.execute(query)]
@@ -163,9 +176,6 @@ class Stack:
         """Let the sender try every queued reply once, as the sender threads would."""
         self.app.runtime.send_pending()
 
-    def rejected(self, platform: str) -> float:
-        """Verified deliveries refused as malformed so far."""
-        return self.app.runtime.metrics.value("rejected", platform=platform)
 
 
 def settings_for(db_url: str, data_dir, apis: dict[str, str], **overrides) -> Settings:

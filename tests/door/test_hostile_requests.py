@@ -52,12 +52,13 @@ def telegram_text(update_id: int, text: object, **message) -> dict:
     return {"update_id": update_id, "message": {**base, **message}}
 
 
-def refused(stack: Stack, request: s.Request, status: int) -> None:
-    """`request` gets `status` and leaves the inbox as it was."""
-    before = stack.inbox_rows()
+def refused(stack: Stack, request: s.Request, status: int, *, recorded: int = 0) -> None:
+    """`request` gets `status`, and adds no message for the worker; `recorded`: rows added as
+    rejected (0 for a forgery: not even that)."""
+    rows, stored = stack.inbox_rows(), stack.stored_rows()
     response = request.send(stack.client)
     assert response.status_code == status, response.get_data(as_text=True)
-    assert stack.inbox_rows() == before
+    assert (stack.inbox_rows() - rows, stack.stored_rows() - stored) == (recorded, 0)
 
 
 def nested_text(depth: int) -> str:
@@ -87,10 +88,11 @@ def test_deeply_nested_json_is_refused_with_400(stack, request_):
 
 
 def test_deeply_nested_json_inside_valid_signatures_is_refused_without_a_500(stack):
-    for path in ("/feishu/events", "/feishu/card"):
+    for path in ("/feishu/events", "/feishu/card"):  # the envelope itself: not JSON we read
         refused(stack, s.feishu(path, NESTED), 400)
-    refused(stack, s.wecom_aibot_post(nested_text(5000)), 400)
-    assert stack.rejected("wecom") == 1  # signed, decrypted, unreadable: counted
+    # Signed, decrypted, unreadable: recorded as rejected, never handed to a worker.
+    refused(stack, s.wecom_aibot_post(nested_text(5000)), 400, recorded=1)
+    assert stack.rejected("wecom") == 1
 
 
 def test_out_of_range_date_and_textless_messages_are_rejected_not_500(stack):
@@ -104,8 +106,8 @@ def test_out_of_range_date_and_textless_messages_are_rejected_not_500(stack):
     ):
         response = s.telegram(update).send(stack.client)
         assert response.status_code == 200, response.get_data(as_text=True)
-    assert stack.inbox_rows() == 0
-    assert stack.rejected("telegram") == 4  # the three odd types, and the negative date
+    assert stack.stored_rows() == 0
+    assert stack.rejected("telegram") == 4  # the odd types and dates: recorded, skipped
 
 
 def test_update_ids_outside_telegrams_range_are_refused(stack):
@@ -205,8 +207,8 @@ def test_xml_entities_are_refused_without_expansion(stack, xml):
     # As the outer envelope: refused before any signature is looked at.
     request = s.Request("POST", "/wecom/callback", xml.encode(), s.wecom_query("x", aibot=False))
     refused(stack, request, 400)
-    # Inside a validly signed, encrypted message: decrypted, then refused as malformed.
-    refused(stack, s.wecom_app_post(xml), 400)
+    # Inside a validly signed, encrypted message: decrypted, then recorded as rejected.
+    refused(stack, s.wecom_app_post(xml), 400, recorded=1)
     assert stack.rejected("wecom") == 1
 
 
@@ -218,5 +220,5 @@ def test_ids_longer_than_their_columns_are_rejected_not_stored(any_db_stack):
     feishu = json.loads(json.dumps(FEISHU_MESSAGE))
     feishu["event"]["message"]["chat_id"] = "oc_" + "c" * 200
     assert s.feishu("/feishu/events", feishu).send(stack.client).status_code == 200
-    assert stack.inbox_rows() == 0
+    assert stack.stored_rows() == 0
     assert (stack.rejected("wecom"), stack.rejected("feishu")) == (1, 1)

@@ -1,4 +1,4 @@
-"""The session-wide log scan (tests/support/log_scan.py) sees every record and every configured secret."""
+"""The session-wide log scan (tests/support/log_scan.py): every record, every secret."""
 
 from __future__ import annotations
 

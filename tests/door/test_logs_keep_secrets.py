@@ -4,7 +4,7 @@ A message travels each platform's route to the worker, the paid upstream (asking
 phone tail, then using it), and back through each platform's API, with upstream failures,
 a refused send, forged and malformed requests on the way. Every record any logger made is
 then searched for every secret of the settings, the phone tail, the message text and the
-user's name. (tests/log_scan.py does the same for secrets across the whole suite.)
+user's name. (tests/support/log_scan.py does the same for secrets across the whole suite.)
 """
 
 from __future__ import annotations
@@ -151,7 +151,7 @@ def test_main_paths_log_no_secret_phone_tail_text_or_name(
     assert leaks(caplog.records, secrets) == []
     # Not vacuous: the paths ran, logged, and used the tail and the secrets.
     loggers = {r.name for r in caplog.records}
-    assert {"bot.runtime.inbox", "adapters.wecom.inbound"} <= loggers
+    assert {"bot.lookup", "adapters.wecom.inbound", "adapters.telegram.inbound"} <= loggers
     assert any(r.name.startswith("httpcore") for r in caplog.records)
     assert len(stack.telegram_api.of("sendMessage")) >= 2  # more wait for the chat limit
     assert stack.wecom_api.sent("/cgi-bin/message/send")
