@@ -52,12 +52,12 @@ def telegram_text(update_id: int, text: object, **message) -> dict:
     return {"update_id": update_id, "message": {**base, **message}}
 
 
-def refused(stack: Stack, request: s.Request, status: int, *, recorded: int = 0) -> None:
-    """`request` gets `status`, and adds no message for the worker; `recorded`: rows added as
-    rejected (0 for a forgery: not even that)."""
+def refused(stack: Stack, request: s.Request, status: int | set, *, recorded: int = 0) -> None:
+    """`request` gets `status` (or one of them), and adds no message for the worker;
+    `recorded`: rows added as rejected (0 for a forgery: not even that)."""
     rows, stored = stack.inbox_rows(), stack.stored_rows()
     response = request.send(stack.client)
-    assert response.status_code == status, response.get_data(as_text=True)
+    assert response.status_code in (status if isinstance(status, set) else {status})
     assert (stack.inbox_rows() - rows, stack.stored_rows() - stored) == (recorded, 0)
 
 
@@ -148,8 +148,8 @@ def test_signed_wecom_and_feishu_requests_outside_five_minutes_are_refused(stack
         s.wecom_url_check("/wecom/aibot", "5927461827364", timestamp=when),
         s.feishu("/feishu/events", FEISHU_MESSAGE, timestamp=when),
     ]
-    for request in requests:
-        refused(stack, request, 403)
+    for request in requests:  # not a number at all: refused as malformed (400) or forged
+        refused(stack, request, {400, 403} if timestamp == "x" else 403)
 
 
 APP_TEXT = (
