@@ -195,6 +195,8 @@ def _from_callback(update: Update) -> Incoming | None:
     carrier = query.message
     if carrier is None or query.data is None:
         return None  # inline-mode messages and game buttons are not ours
+    if not (isinstance(query.data, str) and isinstance(query.id, str)):
+        raise ValueError("callback data or id is not text")  # PTB does not check types
     is_group = carrier.chat.type in _GROUP_TYPES
     return Incoming(
         platform=PLATFORM,

@@ -103,11 +103,21 @@ def test_out_of_range_date_and_textless_messages_are_rejected_not_500(stack):
         telegram_text(14, "", entities=[{"type": "bot_command", "offset": 0, "length": 6}]),
         telegram_text(15, ["not", "a", "string"]),
         telegram_text(16, "x", chat={"id": {"no": 1}, "type": "private"}),
+        {
+            "update_id": 17,
+            "callback_query": {  # an id that is no text (found by the fuzz)
+                "id": True,
+                "chat_instance": "-1",
+                "data": "r:SF1524097970481",
+                "from": {"id": 4242, "is_bot": False, "first_name": "A"},
+                "message": telegram_text(17, "card")["message"],
+            },
+        },
     ):
         response = s.telegram(update).send(stack.client)
         assert response.status_code == 200, response.get_data(as_text=True)
     assert stack.stored_rows() == 0
-    assert stack.rejected("telegram") == 4  # the odd types and dates: recorded, skipped
+    assert stack.rejected("telegram") == 5  # the odd types and dates: recorded, skipped
 
 
 def test_update_ids_outside_telegrams_range_are_refused(stack):
