@@ -146,6 +146,10 @@ class ApiClient:
                 # A missing or wrong phone tail is not about the code: asking again won't help.
                 if not carrier or isinstance(refusal, PhoneRequired):
                     raise
+                # Too little time left for a second paid call: the refusal's reason is a better
+                # answer than a timed-out retry whose (billed) answer would be dropped.
+                if deadline - time.monotonic() < _MIN_ATTEMPT:
+                    raise
                 log.info("retrying %s without code %r after: %s", number, carrier, refusal.msg)
                 return self._track_once(number, None, phone_tail, deadline)
         except UpstreamError as exc:

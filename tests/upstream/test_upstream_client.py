@@ -106,6 +106,15 @@ def test_failure_with_code_is_retried_once_without_it(fake_upstream, client):
     assert result.carrier_code == ""  # the vendor chose the carrier, not our code
 
 
+def test_no_retry_without_code_when_the_deadline_leaves_no_room(fake_upstream, client, mocker):
+    # Any time left counts as too little: the refusal itself is the answer, not a second call.
+    mocker.patch("bot.upstream.client._MIN_ATTEMPT", 1e9)
+    fake_upstream.set_failure(N, "快递公司编码错误")
+    with pytest.raises(BusinessError, match="快递公司编码错误"):
+        client.track(N, "jtexpress")
+    assert [r.query.get("code") for r in fake_upstream.requests] == ["jtexpress"]
+
+
 def test_failure_without_code_is_not_retried_and_second_failure_is_raised(fake_upstream, client):
     fake_upstream.set_failure(N, "查询失败")
     with pytest.raises(BusinessError):
