@@ -109,7 +109,7 @@ class Lookup:
         if result.status in (Status.QUERY_ERROR, Status.INVALID):
             return
         try:
-            self.patterns.record(number, named)
+            self.patterns.learn(number, named)
         except Exception:  # noqa: BLE001 - learning is a bonus; the answer still goes out
             log.warning("could not record the carrier pattern of %s", number, exc_info=True)
 

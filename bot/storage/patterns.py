@@ -2,14 +2,18 @@
 named when it identified a number itself (our guess was missing, tied or refused).
 
 One tiny table shared by every worker (SQLite or PostgreSQL): a row per pattern and carrier
-with a count, incremented in one upsert. Detection reads a snapshot, refreshed at most every
-``REFRESH_SECONDS``, so the hot path never waits on the database.
+with a count, incremented in one upsert. A count is one number, not one lookup: cache hits and
+coalesced lookups of a number this process already counted add nothing, or one parcel asked
+about three times would teach its carrier to the whole pattern. Detection reads a snapshot,
+refreshed at most every ``REFRESH_SECONDS`` and after this process counts a new number.
 """
 
 from __future__ import annotations
 
 import threading
 import time
+
+from cachetools import TTLCache
 
 from sqlalchemy import Column, Integer, String, Table, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -31,6 +35,9 @@ waybill_patterns = Table(
 
 #: How stale a worker's snapshot may be: answers from other workers show up within this time.
 REFRESH_SECONDS = 60.0
+#: Numbers this process counted recently (a parcel is asked about for days, not weeks).
+_COUNTED_NUMBERS = 50_000
+_COUNTED_SECONDS = 7 * 86400
 
 
 class PatternStore:
@@ -43,6 +50,17 @@ class PatternStore:
         self._lock = threading.Lock()
         self._snapshot: Learned | None = None
         self._loaded_at = 0.0
+        self._counted: TTLCache[str, str] = TTLCache(
+            _COUNTED_NUMBERS, _COUNTED_SECONDS, timer=clock.monotonic
+        )
+
+    def learn(self, number: str, carrier: str) -> None:
+        """Count the upstream naming ``carrier`` for ``number``, once per number and carrier."""
+        with self._lock:
+            if self._counted.get(number) == carrier:
+                return
+            self._counted[number] = carrier
+        self.record(number, carrier)
 
     def record(self, number: str, carrier: str) -> None:
         """One more answer naming ``carrier`` for numbers shaped like ``number``."""

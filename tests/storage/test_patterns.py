@@ -50,3 +50,12 @@ def test_a_pattern_without_a_clear_leader_changes_nothing():
     too_few = Learned({("JP", 12): {"jtexpresssg": 2}})
     assert too_few.leader(NUMBER) is None
     assert find_waybills(NUMBER, learned=split)[0].carrier == "jtexpress"
+
+
+def test_a_number_asked_again_is_counted_once(database, clock):
+    store = PatternStore(database, clock)
+    for _ in range(3):  # cache hits and coalesced lookups of one parcel
+        store.learn(NUMBER, "jtexpresssg")
+    store.learn("JP9876543210", "jtexpresssg")
+    assert store.load().counts == {("JP", 12): {"jtexpresssg": 2}}
+    assert store.snapshot().leader(NUMBER) is None  # two parcels are not yet a pattern
