@@ -14,7 +14,7 @@ from bot.dialogue import Subscribe, SubscriptionCommands, TrackingDialogue
 from bot.models import Incoming, Reply
 from bot.storage.conversation import ConversationStore
 from bot.texts import t
-from bot.timeline import HISTORY_ACTION, parse_history_action
+from bot.timeline import HISTORY_ACTION, page_number, parse_history_action
 from bot.waybills import Waybill, canonical, find_waybills
 
 #: What `/lang` accepts for each language, and for "follow the messages".
@@ -127,7 +127,7 @@ class CommandHandlers:
         if parsed is None:
             return [Reply(text=t("history_usage", message.language))]
         words = parsed.rest.split()
-        page = int(words[0]) if words and words[0].isdigit() else 1
+        page = (page_number(words[0]) if words else None) or 1
         return self._history(message, parsed.waybill.number, page, parsed.waybill.carrier)
 
     def _history(
@@ -142,11 +142,13 @@ class CommandHandlers:
     def cmd_carriers(self, message: Incoming, command: Command) -> list[Reply]:
         """/carriers <keyword> [page]: the registry, paged."""
         words = command.words
-        page = int(words.pop()) if len(words) > 1 and words[-1].isdigit() else 1
+        page = page_number(words[-1]) if len(words) > 1 else None
+        if page is not None:
+            words.pop()
         keyword = " ".join(words)
         if not keyword:
             return [Reply(text=t("carriers_usage", message.language))]
-        result = self.registry.search(keyword, page=page, per_page=10)
+        result = self.registry.search(keyword, page=page or 1, per_page=10)
         if result.count and not result.items:  # a page past the end: show the last one
             result = self.registry.search(keyword, page=result.pagecount, per_page=10)
         if not result.items:

@@ -10,11 +10,14 @@ away; a history page carries `PAGE_EVENTS`. Either fits one or two messages on e
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import replace
 
 from bot.models import Button, Reply, TrackingEvent
 from bot.render import event_time, truncate
 from bot.texts import t
+
+_PAGE = re.compile(r"[0-9]{1,6}")
 
 #: Events on a tracking card (newest first); older ones are counted, not shown.
 CARD_EVENTS = 15
@@ -49,10 +52,16 @@ def history_button(number: str, language: str, page: int = 1) -> Button:
     return Button(label, f"{HISTORY_ACTION}:{number}:{page}")
 
 
+def page_number(word: str) -> int | None:
+    """A page number typed by a user (ASCII digits; `²` and `١` are digits to str.isdigit but
+    not to int()), else None."""
+    return int(word) if _PAGE.fullmatch(word) else None
+
+
 def parse_history_action(rest: str) -> tuple[str, int]:
     """(number, page) from the part of a history action after its prefix (`NUMBER[:PAGE]`)."""
     number, _, page = rest.partition(":")
-    return number, int(page) if page.isdigit() else 1
+    return number, page_number(page) or 1
 
 
 def history_page(number: str, events: tuple[TrackingEvent, ...], page: int, language: str):

@@ -75,3 +75,14 @@ def test_history_of_a_failing_lookup_says_why(chat, upstream):
     upstream.set_gateway_error(YT, 504, "Async Service")
     [reply] = chat.say(f"/history {YT}")
     assert "物流查询服务暂时响应慢" in reply.text
+
+
+def test_page_numbers_in_other_digit_scripts_are_not_pages(chat, upstream):
+    # '²' and '٣' pass str.isdigit() but not int(): they were an internal error.
+    upstream.set_track(YT, 2, _timeline(PAGE_EVENTS * 2))
+    [reply] = chat.say(f"/history {YT} ²")  # typed text is folded (NFKC): ² reads as 2
+    assert "第 2/2 页" in reply.text
+    [press] = chat.say("", action=f"history:{YT}:٣")
+    assert "第 1/2 页" in press.text
+    [carriers] = chat.say("/carriers 顺丰 ²")
+    assert "出错" not in carriers.text and "error" not in carriers.text.lower()
