@@ -98,13 +98,13 @@ class PhoneTailQuestions:
         if not waiting:
             self.close(message)
         elif waiting != question.numbers:
-            self._save(message, replace(question, numbers=waiting))
+            self._update(message, replace(question, numbers=waiting))
 
     def remind(self, message: Incoming, question: TailQuestion) -> Reply | None:
         """ASKED → REMINDED with the reminder; REMINDED → REMINDED with nothing to say."""
         if question.reminded:
             return None
-        self._save(message, replace(question, reminded=True))
+        self._update(message, replace(question, reminded=True))
         numbers = join((number for number, _ in question.numbers), message.language)
         return Reply(text=t("tail_reminder", message.language, numbers=numbers))
 
@@ -113,6 +113,12 @@ class PhoneTailQuestions:
         self.close(message)
         numbers = join((number for number, _ in question.numbers), message.language)
         return Reply(text=t("tail_cancelled", message.language, numbers=numbers))
+
+    def _update(self, message: Incoming, question: TailQuestion) -> None:
+        # Narrowed or reminded, the question still expires when the first one asked does.
+        self.store.update_pending(
+            message.platform, message.chat_id, message.user_id, question.to_payload()
+        )
 
     def _save(self, message: Incoming, question: TailQuestion) -> None:
         self.store.set_pending(

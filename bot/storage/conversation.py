@@ -7,7 +7,7 @@ import json
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import and_, delete, select
+from sqlalchemy import and_, delete, select, update
 
 from bot.clock import Clock
 from bot.storage.db import Database
@@ -45,6 +45,18 @@ class ConversationStore:
         }
         with self.db.engine.begin() as conn:
             upsert(conn, pending_prompts, values, ("platform", "chat_id", "user_id"))
+
+    def update_pending(
+        self, platform: str, chat_id: str, user_id: str, payload: dict[str, Any]
+    ) -> None:
+        """Change an open question's payload; it keeps the time it was asked (its expiry)."""
+        where = self._prompt_key(platform, chat_id, user_id)
+        with self.db.engine.begin() as conn:
+            conn.execute(
+                update(pending_prompts)
+                .where(where)
+                .values(payload=json.dumps(payload, ensure_ascii=False))
+            )
 
     def get_pending(self, platform: str, chat_id: str, user_id: str) -> tuple[str, dict] | None:
         """The open question (kind, payload), or None when there is none or it expired."""

@@ -108,6 +108,21 @@ def test_the_timeout_is_configurable(upstream, db_url, clock, tmp_path):
     assert tels(upstream, SF2) == []
 
 
+def test_a_reminder_does_not_restart_the_timeout(upstream, db_url, clock, tmp_path):
+    settings = upstream.settings(database_url=db_url, data_dir=tmp_path, kuaidi_tail_timeout=60)
+    core = build_core(settings, clock=clock)
+    try:
+        chat = Chat(core.engine)
+        chat.say(SF)
+        clock.advance(seconds=50)
+        assert SF in chat.say("我的快递呢")[0].text  # the reminder, 50 s after asking
+        clock.advance(seconds=11)
+        assert not is_card(chat.say("1234"), SF)  # 61 s after asking: expired
+    finally:
+        core.close()
+    assert tels(upstream, SF) == []
+
+
 def test_english_tail_dialogue(core, upstream):
     chat = Chat(core.engine, language="en")
     replies = chat.say(f"track {SF} please")
