@@ -7,13 +7,14 @@ format (restore with `pg_restore`). Old copies beyond `keep` are removed.
 
 from __future__ import annotations
 
+import os
 import shutil
 import sqlite3
 import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 
 
 class BackupFailed(RuntimeError):
@@ -46,6 +47,10 @@ def _sqlite_copy(source: Path, target: Path) -> None:
     src, dst = sqlite3.connect(source), sqlite3.connect(target)
     try:
         src.backup(dst)
+    except sqlite3.Error as exc:
+        dst.close()
+        target.unlink(missing_ok=True)  # a half copy must not pass for a backup (or be kept)
+        raise BackupFailed(f"SQLite backup of {source}: {exc}") from exc
     finally:
         dst.close()
         src.close()
@@ -55,12 +60,21 @@ def _pg_dump(url, target: Path) -> None:
     program = shutil.which("pg_dump")
     if program is None:
         raise BackupFailed("pg_dump not found: apt-get install postgresql-client")
-    # The URL (password included) goes to pg_dump's argv only, never to output or logs.
-    command = [program, "--format=custom", f"--file={target}", url.render_as_string(False)]
-    result = subprocess.run(command, capture_output=True, text=True)
+    # The password goes in pg_dump's environment: argv is readable by every local user (ps).
+    command = [program, "--format=custom", f"--file={target}", _without_password(url)]
+    env = {**os.environ, "PGPASSWORD": url.password} if url.password else None
+    result = subprocess.run(command, capture_output=True, text=True, env=env)
     if result.returncode != 0:
         target.unlink(missing_ok=True)
         reason = (result.stderr.strip().splitlines() or ["failed"])[-1]
         if url.password:
             reason = reason.replace(url.password, "***")
         raise BackupFailed(f"pg_dump: {reason}")
+
+
+def _without_password(url: URL) -> str:
+    # URL.set() ignores None, so the URL is built again without the password.
+    bare = URL.create(
+        url.drivername, url.username, None, url.host, url.port, url.database, url.query
+    )
+    return bare.render_as_string(hide_password=False)

@@ -14,7 +14,6 @@ import threading
 import time
 
 from cachetools import TTLCache
-
 from sqlalchemy import Column, Integer, String, Table, select
 from sqlalchemy.dialects import postgresql, sqlite
 

@@ -74,3 +74,24 @@ def test_unreachable_postgres_is_one_clear_error(tmp_path):
         backup("postgresql+psycopg://postgres:hunter2@127.0.0.1:1/test", tmp_path)
     assert "pg_dump" in str(caught.value) and "hunter2" not in str(caught.value)
     assert not list(tmp_path.iterdir())
+
+
+def test_a_failed_sqlite_copy_leaves_no_file_that_looks_like_a_backup(tmp_path):
+    source = tmp_path / "kuaidi-bot.sqlite3"
+    source.write_bytes(b"not a database, but a file of the right name" * 100)
+    with pytest.raises(BackupFailed, match="SQLite backup"):
+        backup(f"sqlite:///{source}", tmp_path / "backups")
+    assert list((tmp_path / "backups").iterdir()) == []
+
+
+def test_the_postgres_password_is_not_on_pg_dumps_command_line(tmp_path, mocker):
+    mocker.patch("bot.storage.backup.shutil.which", return_value="/usr/bin/pg_dump")
+    run = mocker.patch(
+        "bot.storage.backup.subprocess.run",
+        return_value=subprocess.CompletedProcess([], 0, "", ""),
+    )
+    backup("postgresql+psycopg://bot:s3cret-pw@db.internal:5432/kuaidi", tmp_path)
+    (command,), options = run.call_args
+    assert not any("s3cret-pw" in part for part in command)
+    assert command[-1] == "postgresql://bot@db.internal:5432/kuaidi"
+    assert options["env"]["PGPASSWORD"] == "s3cret-pw"
