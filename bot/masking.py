@@ -4,10 +4,11 @@ secret (an upstream's error message, a platform's exception), pass through it.
 Secrets are registered where they become known: the settings' secret values when logging is
 configured, the AppCode by the upstream client, the bot token by the Telegram bridge.
 Patterns cover secrets that change while the process runs (WeCom access tokens and robot
-keys in query strings). `install` wraps the log record factory, so a record is masked when it
-is made — whatever logger made it and whatever handler writes it (ours, gunicorn's, pytest's)
-— where a filter on a logger would only see that exact logger's own records. The key=value
-formatter masks its finished line again, tracebacks included.
+keys in query strings). `install` wraps the log record factory, so a record's message and
+arguments are masked when it is made — whatever logger made it and whatever handler writes it
+(ours, gunicorn's, pytest's) — where a filter on a logger would only see that exact logger's
+own records. Tracebacks (`exc_info`) are formatted later, so only the key=value formatter,
+which masks its finished line again, masks them: a foreign handler prints them as they are.
 """
 
 from __future__ import annotations

@@ -25,7 +25,8 @@ from bot.waybills import find_phone_tail
 from bot.waybills.normalise import fold
 
 #: A mainland mobile number, alone in the reply (+86 and separators allowed): its last four
-#: digits are the tail. Only those four are kept; the rest is never stored or logged.
+#: digits are the tail. Only those four are remembered as the tail and the number is never
+#: logged; the message itself stays in the inbox until done rows are purged (3 days).
 _MOBILE = re.compile(r"\s*(?:\+?86[\s-]?)?(1[3-9]\d)[\s-]?(\d{4})[\s-]?(\d{4})\s*")
 #: Words that close the question without an answer.
 CANCEL_WORDS = frozenset({"取消", "算了", "不查了", "不用了", "cancel", "never mind", "stop"})
