@@ -92,34 +92,31 @@ def test_cancel_closes_the_question(chat, upstream):
     assert tels(upstream, SF) == []
 
 
-def test_the_timeout_is_configurable(upstream, db_url, clock, tmp_path):
+@pytest.fixture
+def minute_chat(upstream, db_url, clock, tmp_path):
+    """A chat whose tail questions expire after 60 s (KUAIDI_TAIL_TIMEOUT), on the fake clock."""
     settings = upstream.settings(database_url=db_url, data_dir=tmp_path, kuaidi_tail_timeout=60)
     core = build_core(settings, clock=clock)
-    try:
-        chat = Chat(core.engine)
-        chat.say(SF)
-        clock.advance(seconds=59)
-        assert chat.say("尾号1234")[0].card is not None  # within the minute: answered
-        chat.say(SF2)
-        clock.advance(seconds=61)
-        assert not is_card(chat.say("1234"), SF2)  # expired
-    finally:
-        core.close()
+    yield Chat(core.engine)
+    core.close()
+
+
+def test_the_timeout_is_configurable(minute_chat, upstream, clock):
+    minute_chat.say(SF)
+    clock.advance(seconds=59)
+    assert minute_chat.say("尾号1234")[0].card is not None  # within the minute: answered
+    minute_chat.say(SF2)
+    clock.advance(seconds=61)
+    assert not is_card(minute_chat.say("1234"), SF2)  # expired
     assert tels(upstream, SF2) == []
 
 
-def test_a_reminder_does_not_restart_the_timeout(upstream, db_url, clock, tmp_path):
-    settings = upstream.settings(database_url=db_url, data_dir=tmp_path, kuaidi_tail_timeout=60)
-    core = build_core(settings, clock=clock)
-    try:
-        chat = Chat(core.engine)
-        chat.say(SF)
-        clock.advance(seconds=50)
-        assert SF in chat.say("我的快递呢")[0].text  # the reminder, 50 s after asking
-        clock.advance(seconds=11)
-        assert not is_card(chat.say("1234"), SF)  # 61 s after asking: expired
-    finally:
-        core.close()
+def test_a_reminder_does_not_restart_the_timeout(minute_chat, upstream, clock):
+    minute_chat.say(SF)
+    clock.advance(seconds=50)
+    assert SF in minute_chat.say("我的快递呢")[0].text  # the reminder, 50 s after asking
+    clock.advance(seconds=11)
+    assert not is_card(minute_chat.say("1234"), SF)  # 61 s after asking: expired
     assert tels(upstream, SF) == []
 
 
