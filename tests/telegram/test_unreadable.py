@@ -4,13 +4,13 @@ counted once in /metrics and skipped, in both intake modes, while older shapes a
 from __future__ import annotations
 
 import copy
-import time
 
 from sqlalchemy import select
 
 from adapters.telegram.inbound import SECRET_HEADER, WEBHOOK_PATH
 from adapters.telegram.reading import Unreadable, build_update, repair_old_shapes
 from bot.runtime.schema import inbox as inbox_table
+from tests.support.runtime import process_until
 from tests.telegram.updates import text_update
 
 REJECTED_LINE = 'kuaidi_rejected_total{platform="telegram"} 1'
@@ -41,11 +41,7 @@ def test_long_polling_skips_an_unreadable_update_and_answers_the_next(stack, fak
     fake_api.queue_updates(unreadable_update(700), text_update(701, "/list", chat_id=555))
     adapter.start_intake(runtime.inbox)
 
-    processed = 0
-    deadline = time.monotonic() + 10
-    while processed < 1 and time.monotonic() < deadline:
-        processed += runtime.process_pending()
-        time.sleep(0.02)
+    processed = process_until(runtime, 1, seconds=10)
     runtime.send_pending()
 
     assert processed == 1

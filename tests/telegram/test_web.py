@@ -4,9 +4,9 @@ handler → outbox → Bot API, with nothing sent inside the request."""
 from __future__ import annotations
 
 import json
-import time
 
 from adapters.telegram.inbound import SECRET_HEADER, WEBHOOK_PATH
+from tests.support.runtime import process_until
 from tests.telegram.updates import callback_update, text_update
 
 
@@ -59,11 +59,7 @@ def test_long_polling_feeds_the_same_runtime(stack, fake_api, vector):
     fake_api.queue_updates(vector["update"], text_update(100000002, "/list", chat_id=555))
     adapter.start_intake(runtime.inbox)
 
-    processed = 0
-    deadline = time.monotonic() + 5
-    while processed < 2 and time.monotonic() < deadline:
-        processed += runtime.process_pending()
-        time.sleep(0.02)
+    processed = process_until(runtime, 2, seconds=5)
     runtime.send_pending()
 
     assert processed == 2
