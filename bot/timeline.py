@@ -64,9 +64,11 @@ def parse_history_action(rest: str) -> tuple[str, int]:
     return number, page_number(page) or 1
 
 
-def history_page(number: str, events: tuple[TrackingEvent, ...], page: int, language: str):
+def history_page(
+    number: str, events: tuple[TrackingEvent, ...], page: int, language: str, demo: bool = False
+):
     """Page `page` (from 1, clamped) of the whole timeline as a text reply, with a button to
-    the next page while there is one."""
+    the next page while there is one; demo data says so, as every demo answer does."""
     pages = max(1, math.ceil(len(events) / PAGE_EVENTS))
     page = min(max(1, page), pages)
     start = (page - 1) * PAGE_EVENTS
@@ -76,5 +78,7 @@ def history_page(number: str, events: tuple[TrackingEvent, ...], page: int, lang
     ]
     if not events:
         lines.append(t("history_empty", language))
+    if demo:
+        lines.append(t("demo_note", language))
     buttons = (history_button(number, language, page + 1),) if page < pages else ()
     return Reply(text="\n".join(lines), buttons=buttons)

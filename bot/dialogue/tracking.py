@@ -248,7 +248,8 @@ class TrackingDialogue:
             return [self.ask_tail(message, [outcome], None)]
         if outcome.result is None:
             return self.outcome_replies(message, outcome)
-        return [history_page(number, outcome.result.events, page, message.language)]
+        result = outcome.result
+        return [history_page(number, result.events, page, message.language, result.demo)]
 
     def card_buttons(
         self, message: Incoming, number: str, final: bool = False

@@ -29,6 +29,12 @@ def test_no_record_answer_and_list_carry_the_demo_label(tmp_path):
     assert "📋" in answers[2] and t("demo_note", "zh") in answers[2]
 
 
+def test_the_whole_history_of_demo_data_carries_the_label(tmp_path):
+    text = console_session(tmp_path, [f"/history {MOVING}"])
+    [answer] = text.split("你> ")[1:2]
+    assert "📜" in answer and t("demo_note", "zh") in answer
+
+
 def test_demo_pushes_carry_the_label(tmp_path):
     settings = Settings(
         _env_file=None,
