@@ -87,7 +87,14 @@ def build_core(
         carrier = registry.get(code)
         return carrier.name if carrier else code
 
-    provider = build_provider(settings, carrier_name=carrier_name, clock=clock)
+    def kuaidi100_code(code: str) -> str | None:
+        # Registry codes are Kuaidi100's; a vendor code (`jt`) resolves to its carrier too.
+        carrier = registry.get(code)
+        return carrier.code if carrier else None
+
+    provider = build_provider(
+        settings, carrier_name=carrier_name, clock=clock, kuaidi100_code=kuaidi100_code
+    )
     store = ConversationStore(db, clock, timedelta(seconds=settings.kuaidi_tail_timeout))
     patterns = PatternStore(db, clock)  # the learned carrier table
     lookup = Lookup(

@@ -68,18 +68,28 @@ def start_refusal(settings: Settings) -> str | None:
 
 
 def _probe(settings: Settings) -> UpstreamError | None:
+    """Each configured provider on its own (fail-over would hide a refused one): the first
+    error that says something about the provider, or None."""
     if settings.demo:
         return None
-    provider = build_provider(settings.model_copy(update={"kuaidi_retries": 0}))
-    try:
-        provider.track(PROBE_NUMBER, fresh=True)
-    except UpstreamError as error:
-        return error
+    for name in settings.configured_providers:
+        alone = settings.model_copy(update={"kuaidi_retries": 0, "kuaidi_providers": name})
+        provider = build_provider(alone)
+        # Kuaidi100 needs a carrier code to be asked at all.
+        carrier = "yuantong" if name == "kuaidi100" else None
+        try:
+            provider.track(PROBE_NUMBER, carrier, fresh=True)
+        except UpstreamError as error:
+            if isinstance(error, ConfigurationError | UpstreamUnavailable | QuotaExhausted):
+                return error
     return None
 
 
 def _refused(error: UpstreamError) -> str:
-    return f"upstream refused the AppCode or path: {error}; check KUAIDI_APPCODE"
+    return (
+        f"upstream refused the AppCode or path: {error}; "
+        "check KUAIDI_APPCODE (Aliyun) or KUAIDI100_KEY / KUAIDI100_CUSTOMER"
+    )
 
 
 def check_platforms(settings: Settings) -> list[str]:

@@ -34,6 +34,19 @@ class Settings(BaseSettings):
     kuaidi_cache_ttl: int = Field(300, description="seconds a tracking answer is reused")
     kuaidi_rate_limit: float = Field(5.0, description="upstream requests per second, max")
     kuaidi_tail_timeout: int = Field(600, description="seconds a phone-tail question stays open")
+    # Tracking sources in order of preference: "aliyun" (the API above), "kuaidi100".
+    kuaidi_providers: str = "aliyun"
+    # Seconds a provider that failed is skipped before it is tried again (doubling while it
+    # keeps failing, up to 16 times this).
+    kuaidi_failover_backoff: float = Field(60.0, gt=0)
+
+    # --- Kuaidi100 (快递100), see docs/kuaidi100.md ------------------------------------------
+    kuaidi100_key: SecretStr | None = None
+    kuaidi100_customer: SecretStr | None = None
+    kuaidi100_salt: SecretStr | None = None
+    kuaidi100_callback_url: str | None = None
+    kuaidi100_callback_secret: SecretStr | None = None
+    kuaidi100_api_base: str = "https://poll.kuaidi100.com"
 
     # --- storage and shared state ----------------------------------------------------------
     data_dir: Path = Path("data")
@@ -102,9 +115,37 @@ class Settings(BaseSettings):
     feishu_api_base: str = "https://open.feishu.cn"
 
     @property
+    def provider_names(self) -> tuple[str, ...]:
+        """`KUAIDI_PROVIDERS` as names in order, unknown and repeated ones dropped."""
+        names: list[str] = []
+        for name in self.kuaidi_providers.lower().replace(" ", "").split(","):
+            if name in ("aliyun", "kuaidi100") and name not in names:
+                names.append(name)
+        return tuple(names) or ("aliyun",)
+
+    @property
+    def configured_providers(self) -> tuple[str, ...]:
+        """The providers of `KUAIDI_PROVIDERS` whose credentials are set, in order."""
+        have = {
+            "aliyun": self.kuaidi_appcode is not None,
+            "kuaidi100": bool(self.kuaidi100_key and self.kuaidi100_customer),
+        }
+        return tuple(name for name in self.provider_names if have[name])
+
+    @property
+    def kuaidi100_push(self) -> bool:
+        """True when followed parcels are registered with Kuaidi100 for push callbacks."""
+        return (
+            "kuaidi100" in self.configured_providers
+            and bool(self.kuaidi100_callback_url)
+            and self.kuaidi100_callback_secret is not None
+            and self.kuaidi100_salt is not None
+        )
+
+    @property
     def demo(self) -> bool:
-        """True when tracking answers come from the demo provider, not the paid API."""
-        return self.kuaidi_demo or self.kuaidi_appcode is None
+        """True when tracking answers come from the demo provider, not a paid API."""
+        return self.kuaidi_demo or not self.configured_providers
 
     @property
     def db_url(self) -> str:

@@ -272,6 +272,18 @@ TEXTS.update(
             "⚠️ Throttled by the upstream since {since}; backing off until {until}",
         ),
         "sub_status_ok": ("上游正常。", "Upstream OK."),
+        "sub_status_provider": (
+            "🔌 {name}：回答 {answers} 次{state}",
+            "🔌 {name}: {answers} answers{state}",
+        ),
+        "sub_status_provider_resting": (
+            "，暂停中（{reason}，连续失败 {failures} 次，{seconds} 秒后重试）",
+            "; resting ({reason}, {failures} failures in a row, retried in {seconds} s)",
+        ),
+        "sub_status_failovers": (
+            "转由备用上游回答：{pairs}",
+            "Passed to the next provider: {pairs}",
+        ),
         "sub_status_parked": (
             "🅿️ 已搁置（{queue}）：{count} 条（{reasons}），最近：",
             "🅿️ Parked ({queue}): {count} ({reasons}); newest:",

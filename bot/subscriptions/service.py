@@ -213,8 +213,33 @@ class SubscriptionService:
                 lines.append(t(f"sub_status_{name}", language, since=since, until=until))
         if len(lines) == 1 and not errors:
             lines.append(t("sub_status_ok", language))
+        lines += self._provider_lines(stats, language)
         lines += self._parked_lines(language)
         return [Reply(text="\n".join(lines))]
+
+    def _provider_lines(self, stats: dict, language: str) -> list[str]:
+        """With several providers: who answered how often, who rests and why."""
+        inner = getattr(self.lookup.provider, "inner", self.lookup.provider)
+        health = getattr(inner, "health", None)
+        if health is None:
+            return []
+        lines = []
+        for row in health():
+            state = ""
+            if row.resting_for is not None:
+                state = t(
+                    "sub_status_provider_resting",
+                    language,
+                    reason=row.last_error,
+                    failures=row.failures_in_row,
+                    seconds=round(row.resting_for),
+                )
+            lines.append(
+                t("sub_status_provider", language, name=row.name, answers=row.answers, state=state)
+            )
+        if stats.get("failovers"):
+            lines.append(t("sub_status_failovers", language, pairs=_pairs(stats["failovers"])))
+        return lines
 
     def _parked_lines(self, language: str) -> list[str]:
         """Per queue with parked rows: the count by reason, then the newest few rows."""

@@ -1,7 +1,8 @@
 """`build_provider`: the tracking provider a deployment should use, assembled from settings.
 
-The paid API when an AppCode is configured (and demo mode is off), else the demo provider;
-either way wrapped in `CachedProvider`, with the shared Redis cache when `REDIS_URL` is set
+The paid providers of `KUAIDI_PROVIDERS` whose credentials are set (the Aliyun API, Kuaidi100),
+behind `FailoverProvider` in order of preference; the demo provider when none is (or demo mode
+is on); either way wrapped in `CachedProvider`, with the shared Redis cache when `REDIS_URL` is set
 and an in-process TTL cache otherwise. Only the paid API gets the token bucket: the demo
 costs nothing. Demo answers use their own Redis key prefix, so switching a deployment from
 demo to real never serves an invented timeline from the shared cache.
@@ -17,6 +18,8 @@ from bot.upstream.base import TrackingProvider
 from bot.upstream.cached_provider import CachedProvider
 from bot.upstream.client import ApiClient
 from bot.upstream.demo import DemoProvider
+from bot.upstream.failover import FailoverProvider
+from bot.upstream.kuaidi100 import Kuaidi100Client
 from bot.upstream.ratelimit import TokenBucket
 from bot.upstream.result_cache import MemoryResultCache, RedisResultCache, ResultCache
 
@@ -29,19 +32,42 @@ def build_provider(
     settings: Settings,
     carrier_name: Callable[[str], str] = _same,
     clock: Clock | None = None,
+    *,
+    kuaidi100_code: Callable[[str], str | None] = _same,
 ) -> CachedProvider:
-    """The configured provider, cached and coalesced (`.inner` is the Api or Demo provider)."""
+    """The configured provider, cached and coalesced (`.inner` is the one paid provider, a
+    `FailoverProvider` over several, or the demo). `kuaidi100_code` maps a caller's carrier
+    code (registry or Aliyun vendor code) to Kuaidi100's."""
     clock = clock or Clock()
     inner: TrackingProvider
     if settings.demo:
         inner = DemoProvider(carrier_name, clock)
     else:
-        # The clock paces the limiter and the retries (a fake one in tests: no real sleeps).
-        limiter = TokenBucket(
-            settings.kuaidi_rate_limit, monotonic=clock.monotonic, sleep=clock.sleep
-        )
-        inner = ApiClient(
-            settings, carrier_name=carrier_name, rate_limiter=limiter, sleep=clock.sleep
+        providers: list[tuple[str, TrackingProvider]] = []
+        for name in settings.configured_providers:
+            if name == "aliyun":
+                # The clock paces the limiter and the retries (a fake one in tests: no sleeps).
+                limiter = TokenBucket(
+                    settings.kuaidi_rate_limit, monotonic=clock.monotonic, sleep=clock.sleep
+                )
+                providers.append(
+                    (
+                        name,
+                        ApiClient(
+                            settings,
+                            carrier_name=carrier_name,
+                            rate_limiter=limiter,
+                            sleep=clock.sleep,
+                        ),
+                    )
+                )
+            else:
+                providers.append((name, Kuaidi100Client(settings, code_for=kuaidi100_code)))
+        # One provider is used as it is: a deployment without a second one runs as before.
+        inner = (
+            providers[0][1]
+            if len(providers) == 1
+            else FailoverProvider(providers, clock, backoff=settings.kuaidi_failover_backoff)
         )
     return CachedProvider(inner, build_cache(settings, demo=settings.demo))
 

@@ -9,6 +9,7 @@ import socket
 import pytest
 
 from adapters.cli import main
+from tests.fakes.kuaidi100_server import FakeKuaidi100
 from tests.fakes.upstream_server import FakeUpstream
 from tests.feishu.support import FakeFeishu
 from tests.telegram.fake_bot_api import TOKEN, FakeBotApi
@@ -33,6 +34,10 @@ KEYS = [
     "KUAIDI_ENV_FILE",
     "KUAIDI_RETRIES",
     "LOG_FILE",
+    "KUAIDI_PROVIDERS",
+    "KUAIDI100_KEY",
+    "KUAIDI100_CUSTOMER",
+    "KUAIDI100_API_BASE",
 ]
 
 
@@ -99,6 +104,25 @@ def test_refused_appcode_fails_and_run_and_console_refuse_to_start(env, capsys, 
             assert any(said.startswith(line) for said in captured.err.splitlines())
             assert "你>" not in captured.out  # no chat was opened
         env(KUAIDI_APPCODE=upstream.appcode)
+        status, lines, _err = run_check(capsys)
+    assert status == 0 and lines[-1].startswith("ok")
+
+
+def test_a_refused_second_provider_is_not_hidden_by_fail_over(env, capsys):
+    with FakeUpstream() as upstream, FakeKuaidi100() as k100:
+        env(
+            KUAIDI_APPCODE=upstream.appcode,
+            KUAIDI_API_BASE=upstream.url,
+            KUAIDI_PROVIDERS="aliyun,kuaidi100",
+            KUAIDI100_KEY="k100-key-the-api-refuses-5e1a",
+            KUAIDI100_CUSTOMER=k100.customer,
+            KUAIDI100_API_BASE=k100.url,
+        )
+        status, lines, err = run_check(capsys)
+        assert status != 0
+        assert_one_failure(lines, err, "upstream refused the AppCode")
+        assert "KUAIDI100_KEY" in lines[0] and "k100-key-the-api-refuses-5e1a" not in lines[0]
+        env(KUAIDI100_KEY=k100.key)
         status, lines, _err = run_check(capsys)
     assert status == 0 and lines[-1].startswith("ok")
 

@@ -89,6 +89,9 @@ class FakeUpstream:
         self._gate = threading.Condition(self._lock)
         self._hold_until = 0
         self._hold_seconds = 0.0
+        #: "up"; "down" answers every request 503 (a gateway outage); "quota" 403 Quota
+        #: Exhausted. Switch it mid-test to play an outage and its end.
+        self.mode = "up"
 
     # --- lifecycle ----------------------------------------------------------------------------
     def start(self) -> FakeUpstream:
@@ -281,6 +284,10 @@ class FakeUpstream:
         return request
 
     def _answer(self, request: RecordedRequest) -> FakeResponse:
+        if self.mode == "down":
+            return gateway(503, "Service Unavailable")
+        if self.mode == "quota":
+            return gateway(403, "Quota Exhausted")
         expected = f"APPCODE {self.appcode}"
         if self.appcode is not None and request.headers.get("authorization") != expected:
             return gateway(400, "Invalid AppCode `not exists`")
