@@ -84,6 +84,14 @@ class Settings(BaseSettings):
     kuaidi_max_subscriptions: int = 50
     kuaidi_quiet_hours: str | None = Field(None, description='e.g. "23:00-07:30", China time')
 
+    # --- photos and screenshots (bot/vision) -----------------------------------------------
+    kuaidi_vision_max_bytes: int = Field(10_000_000, ge=1, description="largest image read")
+    kuaidi_vision_max_pixels: int = Field(40_000_000, ge=1, description="decompression guard")
+    # Image scans at once (each takes one core while it reads text); more wait in the queue,
+    # past that a photo is retried later, so text messages never wait behind photos.
+    kuaidi_vision_workers: int = Field(1, ge=1)
+    kuaidi_vision_queue: int = Field(4, ge=0)
+
     # --- Telegram --------------------------------------------------------------------------
     telegram_bot_token: SecretStr | None = None
     telegram_webhook_secret: SecretStr | None = None

@@ -1,10 +1,10 @@
 """Layering inside `bot/`: a room imports only rooms of lower layers, never one above it.
 
 Lowest first: the vocabulary (waybills, carriers, models and the other small modules at the
-bottom), storage, the upstream API and the runtime (side by side, neither knowing the
-other), one lookup through the upstream, subscriptions, the tracking dialogue, the command
-handlers, and the engine that routes to them. Only the bottom layer's rooms may import each
-other.
+bottom), image reading (vision: waybill detection applied to barcodes and printed text),
+storage, the upstream API and the runtime (side by side, neither knowing the other), one
+lookup through the upstream, subscriptions, the tracking dialogue, the command handlers, and
+the engine that routes to them. Only the bottom layer's rooms may import each other.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ LAYERS: list[set[str]] = [
         "commands",
         "timeline",
     },
+    {"vision"},
     {"storage"},
     {"upstream", "runtime"},
     {"lookup"},
