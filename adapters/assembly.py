@@ -31,6 +31,7 @@ from bot.engine_commands import CommandHandlers
 from bot.lookup import Lookup
 from bot.models import Incoming, Reply
 from bot.render import render_text
+from bot.runtime.config import DeliveryPolicy, RuntimePorts, RuntimeThreads
 from bot.runtime.ports import Sender
 from bot.runtime.runtime import Runtime, parked_report, run_worker_forever
 from bot.runtime.shared import SharedState
@@ -233,17 +234,19 @@ def build_application(
         adapters = enabled_adapters(settings, shared)
     senders = {adapter.name: adapter.sender() for adapter in adapters}
     senders.update(extra_senders or {})
-    runtime = Runtime(
+    ports = RuntimePorts(
         core.db,
         reply_preparer(core, adapters),
         senders,
         core.clock,
-        worker_threads=settings.worker_threads if worker_threads is None else worker_threads,
-        sender_threads=settings.sender_threads if sender_threads is None else sender_threads,
         on_unreachable=subscriptions.on_unreachable,
         shared=shared,
-        hold_seconds=settings.chat_hold_seconds,
     )
+    threads = RuntimeThreads(
+        worker_threads=settings.worker_threads if worker_threads is None else worker_threads,
+        sender_threads=settings.sender_threads if sender_threads is None else sender_threads,
+    )
+    runtime = Runtime(ports, threads, DeliveryPolicy(hold_seconds=settings.chat_hold_seconds))
     poller = build_poller(settings, core, runtime.outbox)
     flask = create_app(
         runtime,

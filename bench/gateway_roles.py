@@ -60,12 +60,13 @@ def web_app():
     """Queued mode's web process: `gunicorn 'bench.gateway_roles:web_app()'`."""
     from adapters.web import create_app
     from bot.clock import Clock
+    from bot.runtime.config import NO_THREADS, RuntimePorts
     from bot.runtime.runtime import Runtime
     from bot.settings import Settings
     from bot.storage import open_database
 
     db = open_database(os.environ["BENCH_DB_URL"], pool_size=8, max_overflow=8)
-    runtime = Runtime(db, lambda m: [], {}, Clock(), worker_threads=0, sender_threads=0)
+    runtime = Runtime(RuntimePorts(db, lambda m: [], {}, Clock()), NO_THREADS)
     adapter = TestingAdapter(SECRET, os.environ["BENCH_PLATFORM_URL"])
     return create_app(runtime, [adapter], Settings(_env_file=None), lambda: True)
 
@@ -73,20 +74,24 @@ def web_app():
 def _working_runtime():
     """A runtime with handler and sender threads, as in a worker process."""
     from bot.clock import Clock
+    from bot.runtime.config import DeliveryPolicy, RuntimePorts, RuntimeThreads
     from bot.runtime.runtime import Runtime
     from bot.storage import open_database
 
     db = open_database(os.environ["BENCH_DB_URL"], pool_size=20, max_overflow=10)
     runtime = Runtime(
-        db,
-        _handler(),
-        {"testing": TestingSender(os.environ["BENCH_PLATFORM_URL"])},
-        Clock(),
-        worker_threads=int(os.environ.get("BENCH_WORKER_THREADS", "400")),
-        sender_threads=16,
-        lease_seconds=LEASE_SECONDS,
-        send_lease_seconds=LEASE_SECONDS,
-        poll_interval=0.02,
+        RuntimePorts(
+            db,
+            _handler(),
+            {"testing": TestingSender(os.environ["BENCH_PLATFORM_URL"])},
+            Clock(),
+        ),
+        RuntimeThreads(
+            worker_threads=int(os.environ.get("BENCH_WORKER_THREADS", "400")),
+            sender_threads=16,
+            poll_interval=0.02,
+        ),
+        DeliveryPolicy(lease_seconds=LEASE_SECONDS, send_lease_seconds=LEASE_SECONDS),
     )
     return runtime
 

@@ -15,20 +15,19 @@ import signal
 import socket
 import threading
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 
-from bot.clock import Clock
 from bot.models import Target
+from bot.runtime.config import DeliveryPolicy, RuntimePorts, RuntimeThreads
 from bot.runtime.inbox import DurableInbox
 from bot.runtime.metrics import Metrics, StatsSource, queue_gauges, upstream_gauges
 from bot.runtime.outbox import DurableOutbox, parked_counts, parked_rows
 from bot.runtime.pool import ClaimPool
-from bot.runtime.ports import Sender
 from bot.runtime.schema import inbox, outbox
 from bot.runtime.sender import OutboxSender
 from bot.runtime.shared import SharedState
 from bot.runtime.unreachable import UnreachableTargets
-from bot.runtime.worker import Handler, InboxWorker, WorkerPool
+from bot.runtime.worker import InboxWorker, WorkerPool
 from bot.storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -41,64 +40,56 @@ HOUSEKEEPING_SECONDS = 600.0
 
 
 class Runtime:
-    """Durable inbox and outbox with the threads that drain them."""
+    """Durable inbox and outbox with the threads that drain them.
+
+    Built from three records (`bot.runtime.config`): what it talks to (`RuntimePorts`), how
+    many threads drain the queues (`RuntimeThreads`) and how rows are retried
+    (`DeliveryPolicy`, production defaults when omitted).
+    """
 
     def __init__(
         self,
-        db: Database,
-        handler: Handler,
-        senders: Mapping[str, Sender],
-        clock: Clock,
-        *,
-        worker_threads: int,
-        on_unreachable: Callable[[Target], None] | None = None,
-        shared: SharedState | None = None,
-        sender_threads: int = 2,
-        metrics: Metrics | None = None,
-        # Renewed every third while a row is worked on; after a crash, the time its rows wait.
-        lease_seconds: float = 30.0,
-        send_lease_seconds: float = 30.0,
-        max_attempts: int = 3,
-        max_send_attempts: int = 5,
-        # How long a failed row may hold back its chat's later rows (CHAT_HOLD_SECONDS).
-        hold_seconds: float = 10.0,
-        poll_interval: float = 0.2,
-        owner: str | None = None,
+        ports: RuntimePorts,
+        threads: RuntimeThreads,
+        policy: DeliveryPolicy | None = None,
     ) -> None:
+        db, clock = ports.db, ports.clock
+        policy = policy or DeliveryPolicy()
         self.db = db
         self.clock = clock
-        self.metrics = metrics or Metrics()
-        self.shared = shared or SharedState.create(db, clock, None)
-        self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
-        self.worker_threads = worker_threads
-        self.sender_threads = sender_threads
-        self.poll_interval = poll_interval
+        self.metrics = ports.metrics or Metrics()
+        self.shared = ports.shared or SharedState.create(db, clock, None)
+        default_owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+        self.owner = threads.owner or default_owner
+        self.worker_threads = threads.worker_threads
+        self.sender_threads = threads.sender_threads
+        self.poll_interval = threads.poll_interval
         self._inbox_wakeup = threading.Event()
         self.unreachable = UnreachableTargets(db, clock)
-        self.outbox = DurableOutbox(db, clock, self.metrics, hold_seconds)
+        self.outbox = DurableOutbox(db, clock, self.metrics, policy.hold_seconds)
         self.inbox = DurableInbox(
             db,
             clock,
             self.metrics,
             self.outbox,
             self.unreachable,
-            max_attempts=max_attempts,
-            hold_seconds=hold_seconds,
+            max_attempts=policy.max_attempts,
+            hold_seconds=policy.hold_seconds,
             on_accept=self._inbox_wakeup.set,
         )
         self.worker = InboxWorker(
-            self.inbox, handler, self.metrics, self.owner, lease_seconds=lease_seconds
+            self.inbox, ports.handler, self.metrics, self.owner, lease_seconds=policy.lease_seconds
         )
         self.sender = OutboxSender(
             self.outbox,
-            senders,
+            ports.senders,
             self.shared.buckets,
             self.unreachable,
             clock,
             self.metrics,
-            on_unreachable=on_unreachable,
-            max_attempts=max_send_attempts,
-            lease_seconds=send_lease_seconds,
+            on_unreachable=ports.on_unreachable,
+            max_attempts=policy.max_send_attempts,
+            lease_seconds=policy.send_lease_seconds,
         )
         self._pool: WorkerPool | None = None
         self._send_pool: ClaimPool | None = None

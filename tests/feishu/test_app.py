@@ -9,6 +9,7 @@ import pytest
 
 from adapters.web import create_app
 from bot.models import Incoming, Reply
+from bot.runtime.config import NO_THREADS, RuntimePorts
 from bot.runtime.runtime import Runtime
 from bot.settings import Settings
 from bot.storage import open_database
@@ -37,9 +38,7 @@ def runtime(sqlite_url, clock, adapter, handled) -> Iterator[Runtime]:
         return [Reply(text=f"收到 {message.text or message.action}", reply_to=message.message_id)]
 
     db = open_database(sqlite_url)
-    runtime = Runtime(
-        db, answer, {"feishu": adapter.sender()}, clock, worker_threads=0, sender_threads=0
-    )
+    runtime = Runtime(RuntimePorts(db, answer, {"feishu": adapter.sender()}, clock), NO_THREADS)
     yield runtime
     runtime.stop()
     db.dispose()

@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 
 from adapters.web import create_app
 from bot.models import Incoming, Reply
+from bot.runtime.config import NO_THREADS, RuntimePorts
 from bot.runtime.ports import MAX_ID_BYTES
 from bot.runtime.runtime import Runtime
 from bot.runtime.schema import SENT, inbox, outbox
@@ -37,7 +38,7 @@ def answer(message: Incoming) -> list[Reply]:
 @pytest.fixture
 def runtime(database, clock, adapter) -> Iterator[Runtime]:
     runtime = Runtime(
-        database, answer, {"feishu": adapter.sender()}, clock, worker_threads=0, sender_threads=0
+        RuntimePorts(database, answer, {"feishu": adapter.sender()}, clock), NO_THREADS
     )
     yield runtime
     runtime.stop()

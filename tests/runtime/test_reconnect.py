@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import create_engine, select, text
 from sqlalchemy.exc import DBAPIError
 
+from bot.runtime.config import NO_THREADS, RuntimePorts
 from bot.runtime.runtime import Runtime
 from bot.runtime.schema import inbox, outbox
 from bot.storage import open_database
@@ -46,14 +47,8 @@ def runtime_on(clock, platform_api):
 
     def build(url, sender=None) -> Runtime:
         db = open_database(url)
-        runtime = Runtime(
-            db,
-            echo,
-            {"testing": sender or TestingSender(platform_api.url)},
-            clock,
-            worker_threads=0,
-            sender_threads=0,
-        )
+        senders = {"testing": sender or TestingSender(platform_api.url)}
+        runtime = Runtime(RuntimePorts(db, echo, senders, clock), NO_THREADS)
         built.append(runtime)
         return runtime
 

@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import Boolean, Date, Integer, String, Text, func, insert, select
 
 import bot.subscriptions.schema  # noqa: F401 - its tables join the metadata
+from bot.runtime.config import NO_THREADS, RuntimePorts
 from bot.runtime.ports import MAX_ID_BYTES, MalformedId
 from bot.runtime.runtime import Runtime
 from bot.runtime.schema import inbox
@@ -103,7 +104,7 @@ def test_the_stores_key_by_long_ids(database, clock, value):
     "field", ["delivery_id", "chat_id", "user_id", "message_id", "callback_id", "thread_id"]
 )
 def test_larger_ids_are_refused_before_anything_is_stored(database, clock, field, size):
-    runtime = Runtime(database, lambda m: [], {}, clock, worker_threads=0, sender_threads=0)
+    runtime = Runtime(RuntimePorts(database, lambda m: [], {}, clock), NO_THREADS)
     message = make_message(1)
     too_long = random_id(size)
     delivery_id = too_long if field == "delivery_id" else "d1"

@@ -15,6 +15,7 @@ from adapters.telegram import TelegramAdapter, build_adapter
 from adapters.telegram.bridge import BotIdentity
 from adapters.web import create_app
 from bot.models import Incoming, Reply
+from bot.runtime.config import NO_THREADS, RuntimePorts
 from bot.runtime.runtime import Runtime
 from bot.runtime.shared import SharedState
 from bot.settings import Settings
@@ -99,10 +100,8 @@ def stack(settings, fake_api, clock, sqlite_url) -> Iterator[tuple]:
     db = open_database(sqlite_url)
     shared = SharedState.create(db, clock, None)
     adapter = build_adapter(settings, shared.tokens)
-    runtime = Runtime(
-        db, echo_handler, {"telegram": adapter.sender()}, clock,
-        worker_threads=0, sender_threads=0, shared=shared,
-    )  # fmt: skip
+    ports = RuntimePorts(db, echo_handler, {"telegram": adapter.sender()}, clock, shared=shared)
+    runtime = Runtime(ports, NO_THREADS)
     app = create_app(runtime, [adapter], settings)
     yield app.test_client(), runtime, adapter
     adapter.stop()

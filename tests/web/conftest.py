@@ -7,6 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from adapters.web import create_app
+from bot.runtime.config import NO_THREADS, RuntimePorts
 from bot.runtime.runtime import Runtime
 from bot.settings import Settings
 from tests.fakes.testing_platform import FakePlatformAPI, TestingAdapter
@@ -34,12 +35,7 @@ def adapter(platform_api) -> Iterator[TestingAdapter]:
 def runtime(database, clock, adapter) -> Iterator[Runtime]:
     """A runtime without threads (tests drive it with process_pending / send_pending)."""
     runtime = Runtime(
-        database,
-        answer,
-        {"testing": adapter.sender()},
-        clock,
-        worker_threads=0,
-        sender_threads=0,
+        RuntimePorts(database, answer, {"testing": adapter.sender()}, clock), NO_THREADS
     )
     yield runtime
     runtime.stop()

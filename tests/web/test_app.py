@@ -10,6 +10,7 @@ from flask import Blueprint
 from sqlalchemy import create_engine, func, select
 
 from adapters.web import create_app
+from bot.runtime.config import NO_THREADS, RuntimePorts
 from bot.runtime.runtime import Runtime
 from bot.runtime.schema import inbox
 from bot.storage.db import Database
@@ -129,7 +130,7 @@ def test_healthz_and_readyz(runtime, adapter, settings):
 
 def test_readyz_fails_when_the_database_is_gone(adapter, settings, clock):
     gone = Database(create_engine("sqlite:////nonexistent-dir/kuaidi.sqlite3"))
-    runtime = Runtime(gone, answer, {}, clock, worker_threads=0, sender_threads=0)
+    runtime = Runtime(RuntimePorts(gone, answer, {}, clock), NO_THREADS)
     web = create_app(runtime, [adapter], settings, lambda: True).test_client()
     response = web.get("/readyz")
     assert response.status_code == 503

@@ -13,6 +13,7 @@ from werkzeug.serving import make_server
 from adapters.web import create_app
 from bot.clock import Clock
 from bot.models import Reply
+from bot.runtime.config import RuntimePorts, RuntimeThreads
 from bot.runtime.runtime import Runtime
 from tests.support.web import signed, update_body
 
@@ -29,13 +30,8 @@ def served(database, adapter, settings) -> Iterator[dict]:
         return [Reply(text=f"re: {message.text}")]
 
     runtime = Runtime(
-        database,
-        slow_handler,
-        {"testing": adapter.sender()},
-        Clock(),
-        worker_threads=2,
-        sender_threads=1,
-        poll_interval=0.02,
+        RuntimePorts(database, slow_handler, {"testing": adapter.sender()}, Clock()),
+        RuntimeThreads(worker_threads=2, sender_threads=1, poll_interval=0.02),
     )
     server = make_server("127.0.0.1", 0, create_app(runtime, [adapter], settings), threaded=True)
     thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)

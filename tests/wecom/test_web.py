@@ -10,6 +10,7 @@ import pytest
 from adapters.web import create_app
 from adapters.wecom import build_adapter
 from bot.models import Reply
+from bot.runtime.config import NO_THREADS, RuntimePorts
 from bot.runtime.runtime import Runtime
 from bot.runtime.shared import SharedState
 from bot.storage import open_database
@@ -29,10 +30,8 @@ def stack(vectors, fake_api, clock, sqlite_url) -> Iterator[tuple]:
         reply_to = message.message_id if message.is_group else None
         return [Reply(text=f"收到：{message.text}", reply_to=reply_to)]
 
-    runtime = Runtime(
-        db, handler, {"wecom": adapter.sender()}, clock,
-        worker_threads=0, sender_threads=0, shared=shared,
-    )  # fmt: skip
+    ports = RuntimePorts(db, handler, {"wecom": adapter.sender()}, clock, shared=shared)
+    runtime = Runtime(ports, NO_THREADS)
     app = create_app(runtime, [adapter], settings)
     yield app.test_client(), runtime
     adapter.stop()
