@@ -6,10 +6,6 @@ import asyncio
 import json
 import threading
 
-import lark_oapi
-import lark_oapi.ws.client
-from lark_oapi.api.im.v1 import P2ImMessageReceiveV1
-
 from adapters.feishu import build_adapter
 from adapters.feishu.intake import event_to_dict
 from adapters.feishu.parse import parse_envelope
@@ -19,6 +15,11 @@ PLAINTEXT = VECTORS["event"]["plaintext"]
 
 
 def test_lark_event_converts_to_the_webhook_message():
+    # lark-oapi is imported where it is used: it takes seconds, and every xdist worker
+    # would pay them while collecting.
+    import lark_oapi
+    from lark_oapi.api.im.v1 import P2ImMessageReceiveV1
+
     event = lark_oapi.JSON.unmarshal(json.dumps(PLAINTEXT), P2ImMessageReceiveV1)
     from_ws = parse_envelope(event_to_dict(event), "ou_bot")
     from_webhook = parse_envelope(PLAINTEXT, "ou_bot")
@@ -38,6 +39,8 @@ class FakeWsClient:
         FakeWsClient.instances.append(self)
 
     def start(self):
+        import lark_oapi.ws.client
+
         self.thread_loop = asyncio.get_event_loop()
         self.lark_loop = lark_oapi.ws.client.loop
         self.thread = threading.current_thread()
