@@ -21,6 +21,7 @@ from tests.support.log_scan import (  # noqa: F401 - hooks: the session's logs a
     pytest_configure,
     pytest_sessionfinish,
     pytest_terminal_summary,
+    pytest_testnodedown,
 )
 from tests.support.network import NetworkGuard, guarded
 from tests.support.services import PG_URL, REDIS_URL, REQUIRE_SERVICES, service_unavailable

@@ -5,7 +5,8 @@ production default, and lower where a test asks for it), message and traceback a
 records leave the masker. At the end of the session each secret any `Settings` of the session
 held (bot tokens, webhook secrets, AppCodes, AES and Encrypt keys, app secrets, robot keys),
 and those of the official test vectors, is looked for in them. A hit fails the session and
-names the secret's setting and the logger, never the value.
+names the secret's setting and the logger, never the value. Under pytest-xdist (`-n`), each
+worker scans its own records and the controller adds up the workers' outcomes.
 
 The hooks are imported by tests/conftest.py.
 """
@@ -13,6 +14,7 @@ The hooks are imported by tests/conftest.py.
 from __future__ import annotations
 
 import bisect
+import hashlib
 import json
 import logging
 from pathlib import Path
@@ -116,19 +118,67 @@ def find(records: list[tuple[str, str]], secrets: dict[str, str]) -> list[tuple[
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
-    """Fail the session when any kept record holds a secret."""
+    """Fail the session when any kept record holds a secret.
+
+    Under pytest-xdist each worker scans its own records and hands the outcome to the
+    controller (`pytest_testnodedown`), which fails the run for any worker's hit."""
     FOUND[:] = hits()
-    if FOUND:
+    config = session.config
+    if hasattr(config, "workeroutput"):  # an xdist worker: report to the controller
+        config.workeroutput["log_scan"] = {
+            "records": len(LOGS.records),
+            "secrets": sorted(_digest(secret) for secret in SECRETS),
+            "found": FOUND[:],
+        }
+        return
+    FOUND.extend(tuple(hit) for hit in WORKERS.found)
+    if FOUND or WORKERS.unscanned:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def _digest(secret: str) -> str:
+    """What identifies a secret between processes without sending its value."""
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+class WorkerScans:
+    """The controller's sum of its workers' scans."""
+
+    def __init__(self) -> None:
+        self.records = 0
+        self.secrets: set[str] = set()
+        self.found: list[tuple[str, str]] = []
+        self.unscanned: list[str] = []
+
+
+WORKERS = WorkerScans()
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error) -> None:
+    """(xdist controller) Add a finished worker's scan; a worker that sent none is a failure,
+    since its records were never looked at."""
+    scan = getattr(node, "workeroutput", {}).get("log_scan")
+    if scan is None:
+        WORKERS.unscanned.append(str(getattr(node, "gateway", node).id))
+        return
+    WORKERS.records += scan["records"]
+    WORKERS.secrets.update(scan["secrets"])
+    WORKERS.found.extend(tuple(hit) for hit in scan["found"])
 
 
 def pytest_terminal_summary(terminalreporter) -> None:
     """Say what was scanned, and where each secret was found."""
     found = FOUND
-    terminalreporter.section("secrets in logs", red=bool(found), green=not found)
+    records = len(LOGS.records) + WORKERS.records
+    secrets = WORKERS.secrets | {_digest(secret) for secret in SECRETS}
+    bad = bool(found or WORKERS.unscanned)
+    terminalreporter.section("secrets in logs", red=bad, green=not bad)
     terminalreporter.write_line(
-        f"{len(LOGS.records)} log records scanned for {len(SECRETS)} configured secrets: "
+        f"{records} log records scanned for {len(secrets)} configured secrets: "
         f"{len(found)} found"
     )
     for source, logger in found:
         terminalreporter.write_line(f"  the value of {source} was logged by {logger}", red=True)
+    for worker in WORKERS.unscanned:
+        terminalreporter.write_line(f"  worker {worker} ended without scanning its logs", red=True)
