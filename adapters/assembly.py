@@ -22,6 +22,7 @@ from flask import Flask
 import bot.runtime.schema  # noqa: F401 - registers the inbox, outbox and token tables
 import bot.subscriptions.schema  # noqa: F401 - registers the subscription tables
 from adapters.base import PlatformAdapter
+from adapters.kuaidi100_callback import PLATFORM as CALLBACK_PLATFORM
 from adapters.web import create_app
 from bot.carriers import Registry, default_registry, load_registry
 from bot.clock import Clock
@@ -48,7 +49,9 @@ from bot.subscriptions import (
     SubscriptionStore,
     start_poller_thread,
 )
-from bot.upstream import TrackingProvider, build_provider
+from bot.subscriptions.callbacks import CallbackApplier
+from bot.subscriptions.push_state import PushRegistrar, hold_if_pushed
+from bot.upstream import TrackingProvider, build_provider, push_provider
 
 log = logging.getLogger(__name__)
 
@@ -108,6 +111,10 @@ def build_core(
     )
     service = None
     if subscriptions:
+        pusher = push_provider(provider) if settings.kuaidi100_push else None
+        push = (
+            PushRegistrar(db, clock, pusher.subscribe, pusher.name) if pusher is not None else None
+        )
         service = SubscriptionService(
             SubscriptionStore(db, clock),
             lookup,
@@ -116,6 +123,7 @@ def build_core(
             max_subscriptions=settings.kuaidi_max_subscriptions,
             daily_budget=settings.kuaidi_daily_budget,
             parked=partial(parked_report, db),  # the runtime's parked rows, in /status
+            push=push,
         )
     dialogue = TrackingDialogue(lookup, store, service)
     commands = CommandHandlers(dialogue, registry, store, service, admin_ids(settings))
@@ -136,6 +144,7 @@ def build_poller(settings: Settings, core: Core, outbox) -> Poller:
         pushes,
         min_interval=settings.kuaidi_poll_min_interval,
         daily_budget=settings.kuaidi_daily_budget,
+        push_hold=hold_if_pushed if settings.kuaidi100_push else None,
     )
 
 
@@ -234,9 +243,11 @@ def build_application(
         adapters = enabled_adapters(settings, shared)
     senders = {adapter.name: adapter.sender() for adapter in adapters}
     senders.update(extra_senders or {})
+    # The poller's push queue, wired after the runtime: the handler reaches it through this.
+    callbacks: list[CallbackApplier] = []
     ports = RuntimePorts(
         core.db,
-        reply_preparer(core, adapters),
+        reply_preparer(core, adapters, callbacks),
         senders,
         core.clock,
         on_unreachable=subscriptions.on_unreachable,
@@ -248,6 +259,7 @@ def build_application(
     )
     runtime = Runtime(ports, threads, DeliveryPolicy(hold_seconds=settings.chat_hold_seconds))
     poller = build_poller(settings, core, runtime.outbox)
+    callbacks.append(CallbackApplier(core.db, core.clock, poller.pushes, core.lookup))
     flask = create_app(
         runtime,
         adapters,
@@ -258,12 +270,19 @@ def build_application(
     return Application(settings, core, subscriptions, runtime, adapters, poller, flask)
 
 
-def reply_preparer(core: Core, adapters: list[PlatformAdapter]):
+def reply_preparer(
+    core: Core, adapters: list[PlatformAdapter], callbacks: list[CallbackApplier] | None = None
+):
     """The worker's handler: the engine, then the platform's reply shaping where it has
-    one (e.g. a WeCom AI-bot message can be answered only once, so replies merge)."""
+    one (e.g. a WeCom AI-bot message can be answered only once, so replies merge). Kuaidi100
+    pushes go to the callback applier (its pushes reach chats through the poller's queue)."""
     shapers = {a.name: a.one_reply_for for a in adapters}
 
     def handle(message: Incoming) -> list[Reply]:
+        if message.platform == CALLBACK_PLATFORM:
+            for applier in callbacks or ():
+                log.info("kuaidi100 callback: %s", applier.apply(message.text))
+            return []
         replies = core.engine.handle(message)
         wants_one = shapers.get(message.platform)
         if wants_one is not None and len(replies) > 1 and wants_one(message):

@@ -19,6 +19,7 @@ from werkzeug.exceptions import HTTPException
 
 from adapters.base import PlatformAdapter
 from adapters.body_deadline import BodyDeadline
+from adapters.kuaidi100_callback import callback_blueprint
 from bot.runtime.logs import delivery_id_var, request_id_var
 from bot.runtime.metrics import CONTENT_TYPE, StatsSource
 from bot.runtime.ports import MalformedId
@@ -53,6 +54,9 @@ def create_app(
         if blueprint is not None:
             app.register_blueprint(blueprint)
             log.info("webhook routes registered for %s", adapter.name)
+    pushes = callback_blueprint(runtime.inbox, settings)
+    if pushes is not None:  # Kuaidi100's push callbacks, when configured
+        app.register_blueprint(pushes)
     _install_request_context(app, settings.max_request_bytes)
     _install_error_handlers(app)
     _install_service_routes(app, runtime, ready_check, upstream_stats)

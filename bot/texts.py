@@ -272,6 +272,10 @@ TEXTS.update(
             "⚠️ Throttled by the upstream since {since}; backing off until {until}",
         ),
         "sub_status_ok": ("上游正常。", "Upstream OK."),
+        "sub_carrier_corrected": (
+            "📦 {label}：快递公司已更正为 {carrier}，之后的进展照常通知你。",
+            "📦 {label}: the carrier was corrected to {carrier}; updates continue as before.",
+        ),
         "sub_status_provider": (
             "🔌 {name}：回答 {answers} 次{state}",
             "🔌 {name}: {answers} answers{state}",

@@ -14,8 +14,9 @@ import logging
 import random
 import threading
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, select, update
 
@@ -63,6 +64,8 @@ from bot.upstream import (
 
 log = logging.getLogger(__name__)
 
+#: `(conn, parcel_id, now) -> next poll or None`: holds parcels followed by push.
+PushHold = Callable[[Connection, int, datetime], datetime | None]
 #: After this many failed polls in a row a round stops: the upstream is down for everyone.
 ROUND_FAILURES = 5
 #: Longest a round's pushes wait in `run_once` (the batching window's upper bound).
@@ -101,7 +104,10 @@ class Poller:
         round_limit: int = 5000,
         rng: random.Random | None = None,
         owner: str | None = None,
+        push_hold: PushHold | None = None,
     ) -> None:
+        """`push_hold(conn, parcel_id, now)` gives the next (check) poll of a parcel followed
+        by push, None for a polled one (`bot.subscriptions.push_state.hold_if_pushed`)."""
         self.db = db
         self.clock = clock
         self.provider = provider
@@ -114,6 +120,7 @@ class Poller:
         self.round_limit = round_limit
         self.rng = rng or random.Random()
         self.owner = owner or uuid.uuid4().hex[:12]
+        self.push_hold = push_hold
         self._flags_up: set[str] = set()
 
     # --- entry points ---------------------------------------------------------------------
@@ -279,6 +286,10 @@ class Poller:
             "state": ACTIVE if reason is None else FINAL if reason == STOP_FINAL else STOPPED,
         }
         with self.db.engine.begin() as conn:
+            if self.push_hold is not None and reason is None:
+                # A check poll of a push parcel: wait for the push again, not the schedule.
+                held = self.push_hold(conn, row.id, now)
+                values["next_poll_at"] = held or values["next_poll_at"]
             if not write_leased(conn, row, values):
                 return 0
             self.health.count_call(conn)

@@ -14,6 +14,7 @@ from bot.models import Button, Incoming, Reply, Target, target_of
 from bot.render import local_time
 from bot.storage.conversation import ConversationStore
 from bot.subscriptions.budget import QUOTA, THROTTLED, Health
+from bot.subscriptions.push_state import PushRegistrar
 from bot.subscriptions.pushes import display_name
 from bot.subscriptions.schema import SUB_ACTIVE
 from bot.subscriptions.store import NewSubscription, SubscriptionStore
@@ -59,7 +60,9 @@ class SubscriptionService:
         max_subscriptions: int = 50,
         daily_budget: int | None = None,
         parked: ParkedSource | None = None,
+        push: PushRegistrar | None = None,
     ) -> None:
+        """`push` registers newly followed parcels with a push provider (Kuaidi100)."""
         self.store = store
         self.lookup = lookup
         self.conversations = conversations
@@ -67,6 +70,7 @@ class SubscriptionService:
         self.max_subscriptions = max_subscriptions
         self.daily_budget = daily_budget
         self.parked = parked
+        self.push = push
 
     def subscribe(
         self, message: Incoming, outcome: Outcome, tail: str | None, label: str
@@ -100,6 +104,9 @@ class SubscriptionService:
         if done == "over_cap":
             key = "sub_cap_group" if message.is_group else "sub_cap"
             return [Reply(text=t(key, language, cap=self.max_subscriptions))]
+        if self.push is not None:
+            # Once per parcel: a followed parcel is pushed, no longer polled.
+            self.push.register(outcome.number, carrier, tail)
         name = display_name(clean, outcome.number)
         text = t("sub_created" if done == "created" else "sub_updated", language, name=name)
         if message.is_group:

@@ -22,7 +22,7 @@ from bot.upstream.errors import (
     UpstreamError,
     UpstreamUnavailable,
 )
-from bot.upstream.factory import build_cache, build_provider
+from bot.upstream.factory import build_cache, build_provider, push_provider
 from bot.upstream.parsing import parse_time, parse_track_response
 from bot.upstream.ratelimit import TokenBucket
 from bot.upstream.result_cache import (
@@ -58,6 +58,7 @@ __all__ = [
     "build_provider",
     "cache_key",
     "parse_time",
+    "push_provider",
     "parse_track_response",
     "result_from_json",
     "result_to_json",

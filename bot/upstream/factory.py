@@ -72,6 +72,14 @@ def build_provider(
     return CachedProvider(inner, build_cache(settings, demo=settings.demo))
 
 
+def push_provider(provider: TrackingProvider) -> Kuaidi100Client | None:
+    """The Kuaidi100 client behind `provider` when it can push (callback URL and salt set)."""
+    inner = getattr(provider, "inner", provider)
+    if isinstance(inner, FailoverProvider):
+        inner = inner.provider("kuaidi100")
+    return inner if isinstance(inner, Kuaidi100Client) and inner.can_push else None
+
+
 def build_cache(settings: Settings, *, demo: bool = False) -> ResultCache:
     """Redis when `settings.redis_url` is set, else process memory; TTL `kuaidi_cache_ttl`."""
     if not settings.redis_url:

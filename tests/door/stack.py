@@ -9,6 +9,7 @@ Feishu with encryption) on SQLite or PostgreSQL, with fake Telegram and Feishu A
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import random
@@ -17,6 +18,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from urllib.parse import quote, urlencode
 
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
@@ -26,6 +28,7 @@ from wechatpy.enterprise.crypto import PrpCrypto, WeChatCrypto
 from adapters.assembly import Application, build_application
 from adapters.feishu.crypto import signature as feishu_signature
 from adapters.telegram.inbound import SECRET_HEADER
+from bot.clock import Clock
 from bot.runtime.schema import DONE, REJECTED, inbox
 from bot.settings import Settings
 from tests.feishu.support import VECTORS as FEISHU
@@ -46,6 +49,8 @@ AIBOT_AES_KEY = "YWlib3Qta2V5LWZvci1ob3N0aWxlLXRlc3RzLTAwMzI"
 FEISHU_KEY = FEISHU["encrypt_key"]
 FEISHU_TOKEN = FEISHU["verification_token"]
 MAX_BODY = 64 * 1024
+K100_SECRET = "k100-door-secret-7d1c9e"
+K100_SALT = "k100-door-salt-42ab"
 NONCE = "1372623149"
 
 
@@ -204,18 +209,27 @@ def settings_for(db_url: str, data_dir, apis: dict[str, str], **overrides) -> Se
         "feishu_verification_token": FEISHU_TOKEN,
         "feishu_encrypt_key": FEISHU_KEY,
         "feishu_api_base": apis["feishu"],
+        # Kuaidi100's push route (no key: lookups stay on the demo provider).
+        "kuaidi100_callback_secret": K100_SECRET,
+        "kuaidi100_salt": K100_SALT,
     }
     return Settings(_env_file=None, **{**values, **overrides})
 
 
 @contextmanager
-def running_stack(db_url: str, data_dir, **overrides) -> Iterator[Stack]:
-    """The application built from `settings_for` (plus `overrides`), stopped afterwards."""
+def running_stack(
+    db_url: str, data_dir, *, clock: Clock | None = None, **overrides
+) -> Iterator[Stack]:
+    """The application built from `settings_for` (plus `overrides`), stopped afterwards;
+    `clock` (e.g. a FakeClock) paces it instead of the real one."""
     with FakeBotApi(me=TELEGRAM["bot_getMe"]) as telegram:
         wecom, feishu = FakeWeCom(CORP_ID, WECOM_SECRET).start(), FakeFeishu().start()
         apis = {"telegram": telegram.base, "wecom": wecom.base, "feishu": feishu.base}
         app = build_application(
-            settings_for(db_url, data_dir, apis, **overrides), worker_threads=0, sender_threads=0
+            settings_for(db_url, data_dir, apis, **overrides),
+            clock=clock,
+            worker_threads=0,
+            sender_threads=0,
         )
         try:
             yield Stack(app, app.flask.test_client(), telegram, wecom, feishu)
@@ -231,6 +245,19 @@ def running_stack(db_url: str, data_dir, **overrides) -> Iterator[Stack]:
 def now() -> int:
     """The current time in whole seconds, as platforms write timestamps."""
     return int(time.time())
+
+
+def kuaidi100_sign(param: str) -> str:
+    """Kuaidi100's callback signature, upper-case hex MD5(param + salt) as its docs print it."""
+    return hashlib.md5((param + K100_SALT).encode("utf-8")).hexdigest().upper()  # noqa: S324
+
+
+def kuaidi100(param: str, *, sign: str | None = None, secret: str = K100_SECRET) -> Request:
+    """`POST /kuaidi100/callback/<secret>`, form `param` and `sign` = MD5(param + salt)."""
+    form = {"param": param, "sign": kuaidi100_sign(param) if sign is None else sign}
+    headers = {"Content-Type": "application/x-www-form-urlencoded"}
+    body = urlencode(form).encode("ascii")
+    return Request("POST", f"/kuaidi100/callback/{quote(secret, safe='')}", body, headers=headers)
 
 
 def telegram(update: object, *, secret: str | None = None) -> Request:

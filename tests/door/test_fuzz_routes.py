@@ -243,8 +243,64 @@ def test_feishu_card(stack, request, replay):
 
 # --- service routes and everything else --------------------------------------------------------
 
-# The Kuaidi100 callback route joins this list (and gets its own signed strategy) when it exists.
-SERVICE_PATHS = ["/healthz", "/readyz", "/metrics"]
+@st.composite
+def kuaidi100_params(draw) -> str:
+    """A push as Kuaidi100 sends it (any number, status, scans), or JSON/text that is not."""
+    kind = draw(st.sampled_from(["push", "push", "push", "json", "text"]))
+    if kind == "text":
+        return draw(st.text(max_size=300))
+    if kind == "json":
+        other = st.one_of(
+            st.lists(st.integers(), max_size=3),
+            st.dictionaries(st.text(max_size=8), st.text(max_size=8), max_size=3),
+            st.fixed_dictionaries({"lastResult": st.dictionaries(st.text(max_size=4), st.none())}),
+        )
+        return s.json_text(draw(other))
+    scans = draw(st.lists(st.tuples(st.text(max_size=25), st.text(max_size=40)), max_size=4))
+    last = {
+        "nu": draw(st.text(max_size=60)),
+        "com": draw(st.sampled_from(["yuantong", "", "x" * 80])),
+        "state": draw(st.sampled_from(["0", "3", "301", "-1", "", "abc"])),
+        "data": [{"time": when, "context": text} for when, text in scans],
+    }
+    push = {
+        "status": draw(st.sampled_from(["polling", "shutdown", "abort", "updateall", ""])),
+        "message": draw(st.text(max_size=20)),
+        "autoCheck": draw(st.sampled_from(["0", "1", ""])),
+        "comNew": draw(st.sampled_from(["", "zhongtong", "?"])),
+        "lastResult": last,
+    }
+    return s.json_text(push)
+
+
+@st.composite
+def kuaidi100_requests(draw) -> Request:
+    """Signed pushes (either case of the sign), and forgeries: a wrong, missing or empty
+    sign, a wrong path secret; then the usual body damage."""
+    param = draw(kuaidi100_params())
+    how = draw(st.sampled_from(["none"] * 4 + ["lower", "sign", "secret", "nosign"]))
+    if how == "lower":
+        request = s.kuaidi100(param, sign=s.kuaidi100_sign(param).lower())
+    elif how == "sign":
+        request = s.kuaidi100(param, sign=draw(st.text(h.HEADER_CHARS, max_size=40)))
+        request = request.but(forged=True)
+    elif how == "secret":
+        wrong = draw(st.text(min_size=1, max_size=40).filter(lambda x: x != s.K100_SECRET))
+        request = s.kuaidi100(param, secret=wrong).but(forged=True)
+    elif how == "nosign":
+        request = s.kuaidi100(param, sign="").but(forged=True)
+    else:
+        request = s.kuaidi100(param)
+    return draw(h.body_damage(request, body_signed=True))
+
+
+@fuzz
+@given(request=kuaidi100_requests(), replay=st.booleans())
+def test_kuaidi100_callback(stack, request, replay):
+    check(stack, "kuaidi100 callback", request, replay=replay)
+
+
+SERVICE_PATHS = ["/healthz", "/readyz", "/metrics", f"/kuaidi100/callback/{s.K100_SECRET}"]
 METHODS = ["GET", "GET", "POST", "PUT", "DELETE", "HEAD", "OPTIONS", "PATCH"]
 
 
@@ -261,5 +317,5 @@ def service_requests(draw) -> Request:
 @given(request=service_requests())
 def test_service_routes(stack, request):
     status = check(stack, "service routes", request)
-    if request.method == "GET" and request.path in SERVICE_PATHS:
+    if request.method == "GET" and request.path in SERVICE_PATHS[:3]:
         assert status == 200
