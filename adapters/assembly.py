@@ -50,7 +50,7 @@ from bot.subscriptions import (
     start_poller_thread,
 )
 from bot.subscriptions.callbacks import CallbackApplier
-from bot.subscriptions.push_state import PushRegistrar, hold_if_pushed
+from bot.subscriptions.push_state import PushRegistrar, hold_if_pushed, push_counts
 from bot.upstream import TrackingProvider, build_provider, push_provider
 
 log = logging.getLogger(__name__)
@@ -265,9 +265,17 @@ def build_application(
         adapters,
         settings,
         ready_check=lambda: {"database": core.db.ping(), "configuration": config_sane(settings)},
-        upstream_stats=lambda: core.provider.stats,
+        upstream_stats=partial(upstream_stats, core, settings),
     )
     return Application(settings, core, subscriptions, runtime, adapters, poller, flask)
+
+
+def upstream_stats(core: Core, settings: Settings) -> dict:
+    """/metrics' upstream figures: the providers' counters, and parcels by push state."""
+    stats = dict(core.provider.stats)
+    if settings.kuaidi100_push:
+        stats["push_parcels"] = push_counts(core.db)
+    return stats
 
 
 def reply_preparer(

@@ -277,12 +277,16 @@ TEXTS.update(
             "📦 {label}: the carrier was corrected to {carrier}; updates continue as before.",
         ),
         "sub_status_provider": (
-            "🔌 {name}：回答 {answers} 次{state}",
-            "🔌 {name}: {answers} answers{state}",
+            "🔌 {name}：今日调用 {calls}，回答 {answers} 次{state}",
+            "🔌 {name}: {calls} calls today, {answers} answers{state}",
         ),
         "sub_status_provider_resting": (
             "，暂停中（{reason}，连续失败 {failures} 次，{seconds} 秒后重试）",
             "; resting ({reason}, {failures} failures in a row, retried in {seconds} s)",
+        ),
+        "sub_status_push": (
+            "📮 快递100 推送跟踪的单号：{pairs}",
+            "📮 Parcels followed by Kuaidi100 push: {pairs}",
         ),
         "sub_status_failovers": (
             "转由备用上游回答：{pairs}",

@@ -18,7 +18,7 @@ import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from sqlalchemy import Column, Connection, String, Table, select, update
+from sqlalchemy import Column, Connection, String, Table, func, select, update
 
 from bot.clock import Clock
 from bot.storage.db import Database
@@ -57,6 +57,13 @@ def push_state(conn: Connection, parcel_id: int) -> str | None:
     """The parcel's push state, None when no push provider was asked about it."""
     query = select(push_rows.c.state).where(push_rows.c.parcel_id == parcel_id)
     return conn.execute(query).scalar()
+
+
+def push_counts(db: Database) -> dict[str, int]:
+    """Parcels by push state ({"push": n, "refused": n, …}), for /status and /metrics."""
+    query = select(push_rows.c.state, func.count()).group_by(push_rows.c.state)
+    with db.engine.connect() as conn:
+        return {state: int(n) for state, n in conn.execute(query)}
 
 
 def hold_if_pushed(conn: Connection, parcel_id: int, now: datetime) -> datetime | None:

@@ -14,7 +14,7 @@ from bot.models import Button, Incoming, Reply, Target, target_of
 from bot.render import local_time
 from bot.storage.conversation import ConversationStore
 from bot.subscriptions.budget import QUOTA, THROTTLED, Health
-from bot.subscriptions.push_state import PushRegistrar
+from bot.subscriptions.push_state import PushRegistrar, push_counts
 from bot.subscriptions.pushes import display_name
 from bot.subscriptions.schema import SUB_ACTIVE
 from bot.subscriptions.store import NewSubscription, SubscriptionStore
@@ -221,6 +221,9 @@ class SubscriptionService:
         if len(lines) == 1 and not errors:
             lines.append(t("sub_status_ok", language))
         lines += self._provider_lines(stats, language)
+        if self.push is not None:
+            pushed = push_counts(self.push.db)
+            lines.append(t("sub_status_push", language, pairs=_pairs(pushed) if pushed else "—"))
         lines += self._parked_lines(language)
         return [Reply(text="\n".join(lines))]
 
@@ -230,6 +233,7 @@ class SubscriptionService:
         health = getattr(inner, "health", None)
         if health is None:
             return []
+        calls = stats.get("calls_today") or {}
         lines = []
         for row in health():
             state = ""
@@ -242,7 +246,14 @@ class SubscriptionService:
                     seconds=round(row.resting_for),
                 )
             lines.append(
-                t("sub_status_provider", language, name=row.name, answers=row.answers, state=state)
+                t(
+                    "sub_status_provider",
+                    language,
+                    name=row.name,
+                    answers=row.answers,
+                    calls=calls.get(row.name, 0),
+                    state=state,
+                )
             )
         if stats.get("failovers"):
             lines.append(t("sub_status_failovers", language, pairs=_pairs(stats["failovers"])))

@@ -76,11 +76,19 @@ class FailoverProvider:
 
     @property
     def stats(self) -> dict:
-        """Every provider's counters summed, plus `answers` {provider: n} and `failovers`
-        {provider_reason: n} (exported to /metrics as labelled gauges)."""
-        merged = merge_stats(*(p.stats for _, p in self.providers))
+        """Every provider's counters summed, plus `answers` {provider: n}, `failovers`
+        {provider_reason: n} and `calls_today` {provider: n} (exported to /metrics as
+        labelled gauges)."""
+        each = {name: provider.stats for name, provider in self.providers}
+        merged = merge_stats(*each.values())
+        calls = {name: stats.get("upstream_calls_today", 0) for name, stats in each.items()}
         with self._lock:
-            return {**merged, "answers": dict(self._answers), "failovers": dict(self._passed)}
+            return {
+                **merged,
+                "answers": dict(self._answers),
+                "failovers": dict(self._passed),
+                "calls_today": calls,
+            }
 
     def health(self) -> list[ProviderHealth]:
         """Each provider's state, in order of preference."""

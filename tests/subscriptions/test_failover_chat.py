@@ -41,11 +41,12 @@ def test_cards_keep_coming_through_an_outage_and_traffic_moves_back(
 
     admin = world.chat("c1", "admin")
     status = admin.say("/status")[0].text
-    assert "🔌 aliyun：回答 1 次，暂停中（unavailable" in status
-    assert "🔌 kuaidi100：回答 1 次" in status and "aliyun_unavailable 1" in status
+    assert "🔌 aliyun：今日调用 2，回答 1 次，暂停中（unavailable" in status
+    assert "🔌 kuaidi100：今日调用 1，回答 1 次" in status and "aliyun_unavailable 1" in status
     metrics = world.app.flask.test_client().get("/metrics").get_data(as_text=True)
     assert 'kuaidi_upstream_answers{kind="kuaidi100"} 1' in metrics
     assert 'kuaidi_upstream_failovers{kind="aliyun_unavailable"} 1' in metrics
+    assert 'kuaidi_upstream_calls_today{kind="aliyun"} 2' in metrics
 
     upstream.mode = "up"
     chat.say(NUMBERS[2])

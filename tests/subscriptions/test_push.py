@@ -63,6 +63,10 @@ def test_subscribe_registers_once_and_stops_polling(push_world, upstream, k100):
     assert param["company"] == "yuantong" and param["parameters"]["callbackurl"].endswith(
         CALLBACK_PATH
     )
+    admin = push_world.chat("c1", "admin").say("/status")[0].text
+    assert "📮 快递100 推送跟踪的单号：push 1" in admin
+    metrics = push_world.app.flask.test_client().get("/metrics").get_data(as_text=True)
+    assert 'kuaidi_upstream_push_parcels{kind="push"} 1' in metrics
     lookups = len(upstream.requests_for(YT))
     assert push_world.advance_and_round(hours=20) == []
     assert len(upstream.requests_for(YT)) == lookups  # not polled while pushed
