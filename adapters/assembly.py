@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from functools import partial
@@ -27,13 +28,14 @@ from adapters.web import create_app
 from bot.carriers import Registry, default_registry, load_registry
 from bot.clock import Clock
 from bot.dialogue import TrackingDialogue
+from bot.dialogue.photos import PhotoReader, Scanner
 from bot.engine import Engine
 from bot.engine_commands import CommandHandlers
 from bot.lookup import Lookup
 from bot.models import Incoming, Reply
 from bot.render import render_text
 from bot.runtime.config import DeliveryPolicy, RuntimePorts, RuntimeThreads
-from bot.runtime.ports import Sender
+from bot.runtime.ports import AttachmentSource, Sender
 from bot.runtime.runtime import Runtime, parked_report, run_worker_forever
 from bot.runtime.shared import SharedState
 from bot.settings import Settings
@@ -55,6 +57,9 @@ from bot.upstream import TrackingProvider, build_provider, push_provider
 
 log = logging.getLogger(__name__)
 
+#: Seconds one picture's scan may take (OCR of a large screenshot is ~2 s on one core).
+SCAN_TIMEOUT = 30.0
+
 
 @dataclass
 class Core:
@@ -69,17 +74,27 @@ class Core:
     lookup: Lookup
     subscriptions: SubscriptionService | None
     engine: Engine
+    #: Each platform's picture downloads, filled in once the adapters are built.
+    attachment_sources: dict[str, AttachmentSource] = field(default_factory=dict)
+    close_scanner: Callable[[], None] | None = None
 
     def close(self) -> None:
-        """Release connections."""
+        """Release connections (and the picture scanner's threads)."""
+        if self.close_scanner is not None:
+            self.close_scanner()
         self.db.dispose()
 
 
 def build_core(
-    settings: Settings, clock: Clock | None = None, *, subscriptions: bool = True
+    settings: Settings,
+    clock: Clock | None = None,
+    *,
+    subscriptions: bool = True,
+    scanner: Scanner | None = None,
 ) -> Core:
     """Open the database and wire the engine (without the subscription commands when
-    `subscriptions` is false)."""
+    `subscriptions` is false). Pictures are scanned by `scanner` when given (tests), else by
+    `bot.vision` on its bounded pool."""
     clock = clock or Clock()
     # Every worker, sender and poller thread may hold a connection at once; keep headroom so
     # none waits on the pool.
@@ -127,8 +142,30 @@ def build_core(
         )
     dialogue = TrackingDialogue(lookup, store, service)
     commands = CommandHandlers(dialogue, registry, store, service, admin_ids(settings))
-    engine = Engine(dialogue, commands, store)
-    return Core(settings, clock, db, registry, provider, store, lookup, service, engine)
+    sources: dict[str, AttachmentSource] = {}
+    close_scanner = None
+    if scanner is None:
+        scanner, close_scanner = vision_scanner(settings, patterns)
+    photos = PhotoReader(sources, scanner) if scanner is not None else None
+    engine = Engine(dialogue, commands, store, photos)
+    core = Core(settings, clock, db, registry, provider, store, lookup, service, engine)
+    core.attachment_sources = sources
+    core.close_scanner = close_scanner
+    return core
+
+
+def vision_scanner(settings: Settings, patterns: PatternStore):
+    """(scan, close): `bot.vision` on its bounded pool, the learned carriers included."""
+    try:
+        from bot.vision import VisionPool
+    except ImportError:  # until bot.vision lands: pictures stay unread
+        return None, None
+    pool = VisionPool.from_settings(settings)
+
+    def scan(data: bytes):
+        return pool.scan(data, learned=patterns.snapshot(), timeout=SCAN_TIMEOUT)
+
+    return scan, pool.close
 
 
 def build_poller(settings: Settings, core: Core, outbox) -> Poller:
@@ -233,15 +270,20 @@ def build_application(
     sender_threads: int | None = None,
     extra_senders: dict[str, Sender] | None = None,
     adapters: list[PlatformAdapter] | None = None,
+    scanner: Scanner | None = None,
 ) -> Application:
-    """Wire everything. Web-only processes pass `worker_threads=0, sender_threads=0`."""
-    core = build_core(settings, clock)
+    """Wire everything. Web-only processes pass `worker_threads=0, sender_threads=0`; tests
+    may pass their own picture `scanner`."""
+    core = build_core(settings, clock, scanner=scanner)
     subscriptions = core.subscriptions
     assert subscriptions is not None
     shared = SharedState.create(core.db, core.clock, settings.redis_url)
     if adapters is None:
         adapters = enabled_adapters(settings, shared)
     senders = {adapter.name: adapter.sender() for adapter in adapters}
+    for adapter in adapters:
+        if hasattr(adapter, "fetch_attachment"):
+            core.attachment_sources[adapter.name] = adapter
     senders.update(extra_senders or {})
     # The poller's push queue, wired after the runtime: the handler reaches it through this.
     callbacks: list[CallbackApplier] = []

@@ -6,7 +6,7 @@ from typing import Protocol
 
 from flask import Blueprint
 
-from bot.models import Incoming
+from bot.models import Attachment, Incoming
 from bot.runtime.ports import Inbox, Sender
 
 
@@ -27,6 +27,7 @@ class PlatformAdapter(Protocol):
     `start_intake` starts long polling / a long connection when no webhook is used, feeding
     the same `Inbox`; `stop` ends it. `one_reply_for` declares a capability the runtime
     needs to know: whether the platform takes a single answer to a message.
+    `fetch_attachment` is the platform's side of `bot.runtime.ports.AttachmentSource`.
     """
 
     name: str
@@ -46,6 +47,11 @@ class PlatformAdapter(Protocol):
     def one_reply_for(self, message: Incoming) -> bool:
         """True when only one reply to `message` can be sent, so the runtime merges the
         engine's replies into one."""
+        ...
+
+    def fetch_attachment(self, message: Incoming, attachment: Attachment) -> bytes:
+        """Download a picture the message carries (in the worker), within the size cap;
+        `AttachmentError` for every expected failure."""
         ...
 
     def stop(self) -> None:

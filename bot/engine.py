@@ -14,6 +14,7 @@ from dataclasses import replace
 from bot.commands import parse_command
 from bot.dialogue import TailQuestion, TrackingDialogue
 from bot.dialogue.phone_tail import is_cancel, tail_in_reply
+from bot.dialogue.photos import PhotoReader, found_line, image_attachments
 from bot.dialogue.small_talk import small_talk
 from bot.engine_commands import CommandHandlers
 from bot.language import ZH, normalise, script_language
@@ -32,11 +33,16 @@ class Engine:
     """Turns an `Incoming` into replies. Collaborators are passed in (see `adapters.assembly`)."""
 
     def __init__(
-        self, dialogue: TrackingDialogue, commands: CommandHandlers, store: ConversationStore
+        self,
+        dialogue: TrackingDialogue,
+        commands: CommandHandlers,
+        store: ConversationStore,
+        photos: PhotoReader | None = None,
     ) -> None:
         self.dialogue = dialogue
         self.commands = commands
         self.store = store
+        self.photos = photos
 
     def handle(self, message: Incoming) -> list[Reply]:
         """All replies to `message` (possibly none). Never raises."""
@@ -67,6 +73,13 @@ class Engine:
         if message.action:
             return self.commands.on_action(message)
         text = message.text[:MAX_TEXT]
+        if self.photos is not None and image_attachments(message) and not message.edited:
+            answered = self._pictures(message, text)
+            if answered is not None:
+                return answered
+        return self._text(message, text)
+
+    def _text(self, message: Incoming, text: str) -> list[Reply]:
         if not text.strip():
             return []
         if message.edited:
@@ -77,6 +90,35 @@ class Engine:
         if message.is_group and not message.addressed:
             return self._unaddressed_group_text(message, text)
         return self._free_text(message, text, quiet=False)
+
+    def _pictures(self, message: Incoming, text: str) -> list[Reply] | None:
+        """Numbers read from the pictures and typed in the caption, tracked together; None
+        when the pictures are not to be read (a command caption, or a group message not
+        aimed at the bot outside auto mode: the same rule as for text)."""
+        assert self.photos is not None
+        if parse_command(text) is not None:
+            return None
+        quiet = message.is_group and not message.addressed
+        if quiet and not self.store.auto_mode(message.platform, message.chat_id):
+            return None
+        read = self.photos.read(message)
+        typed = self.dialogue.lookup.detect(text, alone=not quiet) if text.strip() else []
+        known = {waybill.number for waybill in typed}
+        waybills = typed + [w for w, _source in read.found if w.number not in known]
+        language = message.language
+        if not waybills:
+            if quiet:
+                return []
+            line = Reply(text=t(read.problem or "photo_nothing", language))
+            rest = self._text(message, text) if text.strip() else []
+            no_number = t("no_number", language)
+            return [line, *(r for r in rest if r.text != no_number)]
+        said = [Reply(text=found_line(read, language))] if read.found else []
+        if read.problem and not read.found and not quiet:
+            said = [Reply(text=t(read.problem, language))]
+        if self.dialogue.open_question(message):
+            self.dialogue.drop_question(message)  # new numbers supersede the question
+        return said + self.dialogue.track(message, waybills, find_phone_tail(text))
 
     def _unaddressed_group_text(self, message: Incoming, text: str) -> list[Reply]:
         """In a group, answer a pending question or, in auto mode, numbers — nothing else."""

@@ -53,6 +53,9 @@ class Settings(BaseSettings):
     database_url: str | None = None
     redis_url: str | None = None
 
+    # A picture's whole download from the chat platform (worker side) ends after this long.
+    kuaidi_download_timeout: float = Field(20.0, gt=0, description="seconds per picture fetch")
+
     # --- web and worker --------------------------------------------------------------------
     # Behind a reverse proxy set 127.0.0.1, so slow clients cannot reach the app directly.
     host: str = "0.0.0.0"

@@ -7,6 +7,7 @@ fills the placeholders. Values are plain text; renderers escape them for their f
 from __future__ import annotations
 
 from bot.texts_chat import CHAT_TEXTS
+from bot.texts_photos import PHOTO_TEXTS
 
 TEXTS: dict[str, tuple[str, str]] = {
     "group_help_suffix": (
@@ -157,6 +158,7 @@ TEXTS: dict[str, tuple[str, str]] = {
 
 
 TEXTS.update(CHAT_TEXTS)
+TEXTS.update(PHOTO_TEXTS)
 
 
 def t(key: str, language: str = "zh", **values: object) -> str:

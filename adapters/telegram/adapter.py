@@ -8,12 +8,14 @@ from concurrent.futures import Future
 
 from flask import Blueprint
 
+from adapters.downloads import picture_cap
 from adapters.telegram.bridge import BotBridge
+from adapters.telegram.files import TelegramFiles
 from adapters.telegram.inbound import make_blueprint
 from adapters.telegram.intake import LongPoller
 from adapters.telegram.registration import register_commands
 from adapters.telegram.sender import TelegramSender
-from bot.models import Incoming
+from bot.models import Attachment, Incoming
 from bot.runtime.ports import Inbox
 from bot.settings import Settings
 
@@ -35,6 +37,12 @@ class TelegramAdapter:
         self._sender = TelegramSender(self._bridge)
         self._poll_timeout = poll_timeout
         self._poller: LongPoller | None = None
+        self._files = TelegramFiles(
+            settings.telegram_api_base,
+            self._bridge.token,
+            picture_cap(settings),
+            settings.kuaidi_download_timeout,
+        )
 
     @property
     def bridge(self) -> BotBridge:
@@ -76,11 +84,16 @@ class TelegramAdapter:
         """Every reply is its own message here: never merged."""
         return False
 
+    def fetch_attachment(self, message: Incoming, attachment: Attachment) -> bytes:
+        """A photo or image document, by its file_id (getFile + download; in the worker)."""
+        return self._files.fetch(attachment.ref)
+
     def stop(self) -> None:
         """Stop polling and close the HTTP clients and the loop thread."""
         if self._poller is not None:
             self._poller.stop()
             self._poller = None
+        self._files.close()
         self._bridge.close()
 
 

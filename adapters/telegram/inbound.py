@@ -87,7 +87,7 @@ def parse_update(update: Update, me: BotIdentity) -> tuple[str, Incoming] | None
 
 def _from_message(message: Message, me: BotIdentity, edited: bool = False) -> Incoming | None:
     user = message.from_user
-    if not _body(message) or user is None:
+    if not (_body(message) or _attachments(message)) or user is None:
         return None  # nothing to read (an empty text cannot even carry its entities)
     if user.is_bot and message.sender_chat is None:
         return None  # other bots; an anonymous group admin posts as a bot *with* sender_chat
@@ -120,12 +120,17 @@ def _body(message: Message) -> str | None:
 
 
 def _attachments(message: Message) -> tuple[Attachment, ...]:
-    """References to the picture or file the message carries (largest photo size)."""
+    """References to the picture or file the message carries: the largest size of a photo;
+    a document sent "as a file" is an "image" when its MIME type says so (an uncompressed
+    label photo), else a "document" (not read)."""
     if message.photo:
         largest = max(message.photo, key=lambda size: size.width * size.height)
         return (Attachment("photo", largest.file_id),)
-    if message.document is not None:
-        return (Attachment("document", message.document.file_id),)
+    document = message.document
+    if document is not None:
+        mime = document.mime_type if isinstance(document.mime_type, str) else ""
+        kind = "image" if mime.lower().startswith("image/") else "document"
+        return (Attachment(kind, document.file_id),)
     return ()
 
 

@@ -2,7 +2,8 @@
 
 Inbound, an adapter verifies and parses a request, then calls `Inbox.accept`; the runtime does
 everything else in the worker. Outbound, the runtime's sender hands each outbox row to the
-platform's `Sender`, which renders and sends it and reports a `SendResult`.
+platform's `Sender`, which renders and sends it and reports a `SendResult`. Pictures that
+came with a message are fetched by the worker through the adapter's `AttachmentSource`.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
-from bot.models import Incoming, Reply, Target
+from bot.models import Attachment, Incoming, Reply, Target
 
 #: The largest id (delivery, chat, user, message, button press) accepted, in UTF-8 bytes.
 #: Platforms promise no lengths (Feishu's message ids run past 180 characters), so ids are
@@ -111,4 +112,30 @@ class TokenCache(Protocol):
 
     def invalidate(self, name: str, bad_token: str) -> None:
         """Drop `bad_token` (the platform said it is invalid) unless already replaced."""
+        ...
+
+
+#: Why an attachment could not be fetched; each has its own sentence for the user.
+FETCH_REASONS = frozenset({"too_large", "not_found", "timeout", "unavailable", "not_an_image"})
+
+
+class AttachmentError(Exception):
+    """An attachment the platform would not hand over. `reason` is one of `FETCH_REASONS`:
+    too_large (past the size cap), not_found (expired or deleted), timeout, unavailable (the
+    platform failed or refused), not_an_image (the platform says it is another type)."""
+
+    def __init__(self, reason: str, detail: str = "") -> None:
+        if reason not in FETCH_REASONS:
+            raise ValueError(f"unknown fetch failure {reason!r}")
+        super().__init__(f"{reason}: {detail}" if detail else reason)
+        self.reason = reason
+
+
+class AttachmentSource(Protocol):
+    """How the core gets an attachment's bytes: each adapter implements it with its platform's
+    download calls, so the core never imports an adapter."""
+
+    def fetch_attachment(self, message: Incoming, attachment: Attachment) -> bytes:
+        """The file's bytes, held in memory (at most the configured cap). Raises
+        `AttachmentError` for every expected failure."""
         ...

@@ -21,6 +21,7 @@ LAYERS: list[set[str]] = [
         "tracking",
         "texts",
         "texts_chat",
+        "texts_photos",
         "language",
         "clock",
         "settings",

@@ -182,7 +182,6 @@ class Stack:
         self.app.runtime.send_pending()
 
 
-
 def settings_for(db_url: str, data_dir, apis: dict[str, str], **overrides) -> Settings:
     """Every platform configured, demo upstream (no AppCode), a small body limit; the
     platforms' APIs at `apis` ({"telegram": url, "wecom": url, "feishu": url})."""
@@ -218,10 +217,11 @@ def settings_for(db_url: str, data_dir, apis: dict[str, str], **overrides) -> Se
 
 @contextmanager
 def running_stack(
-    db_url: str, data_dir, *, clock: Clock | None = None, **overrides
+    db_url: str, data_dir, *, scanner=None, clock: Clock | None = None, **overrides
 ) -> Iterator[Stack]:
     """The application built from `settings_for` (plus `overrides`), stopped afterwards;
-    `clock` (e.g. a FakeClock) paces it instead of the real one."""
+    `clock` (e.g. a FakeClock) paces it instead of the real one; pictures are scanned by
+    `scanner` when given (else by bot.vision)."""
     with FakeBotApi(me=TELEGRAM["bot_getMe"]) as telegram:
         wecom, feishu = FakeWeCom(CORP_ID, WECOM_SECRET).start(), FakeFeishu().start()
         apis = {"telegram": telegram.base, "wecom": wecom.base, "feishu": feishu.base}
@@ -230,6 +230,7 @@ def running_stack(
             clock=clock,
             worker_threads=0,
             sender_threads=0,
+            scanner=scanner,
         )
         try:
             yield Stack(app, app.flask.test_client(), telegram, wecom, feishu)

@@ -5,7 +5,9 @@ error queued with `fail_next` (status, description, optional `retry_after` /
 `migrate_to_chat_id`). Bodies are decoded from `application/x-www-form-urlencoded` (what PTB
 22.8 sends; nested objects are JSON strings inside the form) or JSON. `getUpdates` serves the
 queued updates with `update_id >= offset` (dropping older ones, as Telegram confirms them) and
-otherwise holds the long poll until updates arrive or its timeout passes.
+otherwise holds the long poll until updates arrive or its timeout passes. `files` serves
+pictures: `getFile` answers with a `file_path` for a file id on the shelf (400 for others),
+and `GET /file/bot<token>/<file_path>` serves its bytes.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl
+
+from tests.fakes.files import FileShelf
 
 TOKEN = "123456:TEST-fake-token_abcdefghij"
 
@@ -42,6 +46,7 @@ class FakeBotApi:
         self._errors: dict[str, deque[tuple[int, dict[str, Any]]]] = defaultdict(deque)
         self._updates: list[dict[str, Any]] = []
         self._next_message_id = 1000
+        self.files = FileShelf()
         self._changed = threading.Condition()
         self._closed = False
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
@@ -65,6 +70,7 @@ class FakeBotApi:
         with self._changed:
             self._closed = True
             self._changed.notify_all()
+        self.files.close()
         self._server.shutdown()
         self._server.server_close()
 
@@ -102,9 +108,21 @@ class FakeBotApi:
             return 200, {"ok": True, "result": self.me}
         if method == "getUpdates":
             return 200, {"ok": True, "result": self._poll(params)}
+        if method == "getFile":
+            return self._get_file(str(params.get("file_id", "")))
         if method in ("sendMessage", "editMessageText"):
             return 200, {"ok": True, "result": self._message(method, params)}
         return 200, {"ok": True, "result": True}
+
+    def _get_file(self, file_id: str) -> tuple[int, dict[str, Any]]:
+        shelved = self.files.files.get(file_id)
+        if shelved is None:
+            error = {"ok": False, "error_code": 400, "description": "Bad Request: invalid file_id"}
+            return 400, error
+        result = {"file_id": file_id, "file_unique_id": f"u{file_id}", "file_path": file_id}
+        if shelved.mode == "normal":
+            result["file_size"] = len(shelved.data)
+        return 200, {"ok": True, "result": result}
 
     def _message(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
         if method == "editMessageText":
@@ -147,6 +165,11 @@ class FakeBotApi:
                 params = _decode(body, content_type)
                 fake.calls.append(ApiCall(method, params, body, content_type))
                 self._reply(*fake.answer(method, params))
+
+            def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+                prefix = f"/file/bot{fake.token}/"
+                key = self.path[len(prefix) :] if self.path.startswith(prefix) else ""
+                fake.files.write(self, key)
 
             def _reply(self, status: int, payload: dict[str, Any]) -> None:
                 data = json.dumps(payload).encode()

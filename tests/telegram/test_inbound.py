@@ -6,8 +6,15 @@ import pytest
 from telegram import Update
 
 from adapters.telegram.inbound import SECRET_HEADER, WEBHOOK_PATH, parse_update
-from bot.models import Incoming
-from tests.telegram.updates import ALICE, BOT_ID, GROUP_ID, callback_update, text_update
+from bot.models import Attachment, Incoming
+from tests.telegram.updates import (
+    ALICE,
+    BOT_ID,
+    GROUP_ID,
+    callback_update,
+    photo_update,
+    text_update,
+)
 
 
 def post(client, update, secret):
@@ -94,17 +101,36 @@ def test_malformed_body_is_400_and_nothing_accepted(client, inbox, vector, body)
                 "date": 1700000000,
                 "chat": {"id": 555, "type": "private"},
                 "from": ALICE,
-                "photo": [{"file_id": "x", "file_unique_id": "y", "width": 1, "height": 1}],
+                "location": {"latitude": 31.23, "longitude": 121.47},
             },
         },
     ],
-    ids=["empty-type", "photo-without-caption"],
+    ids=["empty-type", "location"],
 )
 def test_other_updates_are_200_and_ignored(client, inbox, vector, update):
     response = post(client, update, vector["secret_token"])
 
     assert response.status_code == 200
     assert inbox.calls == 0
+
+
+def test_a_photo_without_caption_is_kept_by_its_largest_size(client, inbox, vector):
+    response = post(client, photo_update(8, "large-id"), vector["secret_token"])
+
+    assert response.status_code == 200
+    [message] = inbox.messages
+    assert (message.text, message.attachments) == ("", (Attachment("photo", "large-id"),))
+
+
+@pytest.mark.parametrize(
+    ("mime", "kind"),
+    [("image/jpeg", "image"), ("IMAGE/PNG", "image"), ("application/pdf", "document")],
+)
+def test_a_file_is_an_image_when_its_mime_type_says_so(client, inbox, vector, mime, kind):
+    post(client, photo_update(9, "file-id", as_document=mime), vector["secret_token"])
+
+    [message] = inbox.messages
+    assert message.attachments == (Attachment(kind, "file-id"),)
 
 
 def test_callback_query_becomes_an_action(client, inbox, vector):

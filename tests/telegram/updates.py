@@ -69,3 +69,38 @@ def callback_update(
             },
         },
     }
+
+
+def photo_update(
+    update_id: int,
+    file_id: str,
+    *,
+    caption: str | None = None,
+    chat_id: int = 555,
+    as_document: str | None = None,
+    **kw: Any,
+) -> dict[str, Any]:
+    """A photo message (three sizes; the largest is `file_id`), optionally captioned; with
+    `as_document` (a MIME type) the picture is sent "as a file" instead."""
+    update = text_update(update_id, caption or "", chat_id=chat_id, **kw)
+    message = update["message"]
+    del message["text"]
+    message.pop("entities", None)
+    if caption:
+        message["caption"] = caption
+        if caption.startswith("/"):
+            command = caption.split()[0]
+            message["caption_entities"] = [
+                {"type": "bot_command", "offset": 0, "length": len(command)}
+            ]
+    if as_document:
+        message["document"] = {
+            "file_id": file_id, "file_unique_id": f"u{file_id}", "mime_type": as_document,
+        }  # fmt: skip
+    else:
+        message["photo"] = [
+            {"file_id": f"{file_id}-s", "file_unique_id": "s", "width": 90, "height": 60},
+            {"file_id": file_id, "file_unique_id": "l", "width": 1280, "height": 960},
+            {"file_id": f"{file_id}-m", "file_unique_id": "m", "width": 320, "height": 240},
+        ]
+    return update
