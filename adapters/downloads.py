@@ -31,10 +31,12 @@ def picture_cap(settings) -> int:
 
 @dataclass(frozen=True)
 class Downloaded:
-    """A fetched body and the content type the server declared (lower case, no parameters)."""
+    """A fetched body, the content type the server declared (lower case, no parameters) and
+    the HTTP status (an error status only for a JSON body: the platform's error answer)."""
 
     data: bytes
     content_type: str
+    status: int = 200
 
     @property
     def is_json(self) -> bool:
@@ -59,23 +61,25 @@ def download(
         with http.stream(
             "GET", url, params=params, headers=headers, timeout=timeout, follow_redirects=True
         ) as response:
-            _check_status(response)
+            kind = response.headers.get("content-type", "").split(";")[0].strip().lower()
+            _check_status(response, kind)
             declared = response.headers.get("content-length", "")
             if declared.isdigit() and int(declared) > max_bytes:
                 raise AttachmentError("too_large", f"{declared} bytes declared")
             data = _read_capped(response, max_bytes, deadline)
-            kind = response.headers.get("content-type", "").split(";")[0].strip().lower()
-            return Downloaded(data, kind)
+            return Downloaded(data, kind, response.status_code)
     except httpx.TimeoutException:
         raise AttachmentError("timeout") from None
     except httpx.HTTPError as exc:
         raise AttachmentError("unavailable", type(exc).__name__) from None
 
 
-def _check_status(response: httpx.Response) -> None:
+def _check_status(response: httpx.Response, kind: str) -> None:
+    """404/410 is gone; another error is the caller's to read when it is JSON (WeCom and
+    Feishu say why there, e.g. an expired token), else unavailable."""
     if response.status_code in (404, 410):
         raise AttachmentError("not_found", f"HTTP {response.status_code}")
-    if response.status_code >= 400:
+    if response.status_code >= 400 and kind != "application/json":
         raise AttachmentError("unavailable", f"HTTP {response.status_code}")
 
 
@@ -93,6 +97,8 @@ def _read_capped(response: httpx.Response, max_bytes: int, deadline: float) -> b
 def require_picture(download: Downloaded) -> bytes:
     """The body, unless the server declared a type no picture has (text, PDF, HTML …)."""
     kind = download.content_type
+    if download.status >= 400:
+        raise AttachmentError("unavailable", f"HTTP {download.status}")
     if kind.startswith("image/") or kind in _NEUTRAL_TYPES:
         return download.data
     raise AttachmentError("not_an_image", f"served as {kind}")

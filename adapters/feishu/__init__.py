@@ -7,6 +7,7 @@ interactive tracking cards, and sending through the IM API with a shared tenant 
 from __future__ import annotations
 
 from adapters.door import Freshness
+from adapters.downloads import picture_cap
 from adapters.feishu.adapter import FeishuAdapter
 from adapters.feishu.client import FeishuApi
 from adapters.feishu.inbound import WebhookSecrets
@@ -41,4 +42,6 @@ def build_adapter(
         bot_open_id=getattr(settings, "feishu_bot_open_id", None),
         ws_client_factory=ws_client_factory,
         freshness=Freshness(settings.webhook_max_skew),
+        picture_cap=picture_cap(settings),
+        download_timeout=settings.kuaidi_download_timeout,
     )

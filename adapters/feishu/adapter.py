@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from urllib.parse import quote
 
 from flask import Blueprint
 
@@ -12,12 +13,15 @@ from adapters.feishu.identity import BotIdentity
 from adapters.feishu.inbound import WebhookSecrets, make_blueprint
 from adapters.feishu.intake import WebSocketIntake, WsClientFactory, lark_ws_client
 from adapters.feishu.sender import FeishuSender
-from bot.models import Incoming
+from bot.models import Attachment, Incoming
 from bot.runtime.ports import Inbox
 
 log = logging.getLogger(__name__)
 
 MODES = ("webhook", "websocket")
+#: Where a message's picture is read: the message resource API (a picture sent by a user
+#: is not the app's own, so the image API would refuse it).
+RESOURCE_PATH = "/open-apis/im/v1/messages/{message_id}/resources/{file_key}"
 
 
 class FeishuAdapter:
@@ -37,6 +41,8 @@ class FeishuAdapter:
         bot_open_id: str | None = None,
         ws_client_factory: WsClientFactory = lark_ws_client,
         freshness: Freshness | None = None,
+        picture_cap: int = 10_000_000,
+        download_timeout: float = 20.0,
     ) -> None:
         if mode not in MODES:
             raise ValueError(f"FEISHU_MODE must be one of {MODES}, not {mode!r}")
@@ -46,6 +52,8 @@ class FeishuAdapter:
         self._secrets = secrets
         self._freshness = freshness
         self._sender = FeishuSender(api)
+        self._picture_cap = picture_cap
+        self._download_timeout = download_timeout
         self.intake = WebSocketIntake(
             app_id,
             app_secret,
@@ -76,6 +84,18 @@ class FeishuAdapter:
     def one_reply_for(message: Incoming) -> bool:
         """Every reply is its own message here: never merged."""
         return False
+
+    def fetch_attachment(self, message: Incoming, attachment: Attachment) -> bytes:
+        """A picture of `message` (an image message's or a rich text's), by its image_key."""
+        path = RESOURCE_PATH.format(
+            message_id=quote(message.message_id, safe=""), file_key=quote(attachment.ref, safe="")
+        )
+        return self.api.download(
+            path,
+            {"type": "image"},
+            max_bytes=self._picture_cap,
+            timeout=self._download_timeout,
+        )
 
     def stop(self) -> None:
         """Stop the long connection and the bot-info retries."""

@@ -1,4 +1,5 @@
-"""A small synchronous client for the Feishu open API: tenant token, messages, bot info.
+"""A small synchronous client for the Feishu open API: tenant token, messages, bot info, and
+the downloads of pictures users sent.
 
 The `tenant_access_token` lives in the shared `TokenCache` so every process uses one token and
 only one of them fetches it; when Feishu says a token is invalid we drop it and retry once.
@@ -6,13 +7,15 @@ only one of them fetches it; when Feishu says a token is invalid we drop it and 
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 
-from bot.runtime.ports import TokenCache
+from adapters.downloads import Downloaded, download, require_picture
+from bot.runtime.ports import AttachmentError, TokenCache
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +75,29 @@ class FeishuApi:
             reply = self._send(method, path, token, json, params)
         return reply
 
+    def download(self, path: str, params: dict, *, max_bytes: int, timeout: float) -> bytes:
+        """A file the API serves at `path` (e.g. a message's picture), streamed into memory
+        within `max_bytes`; a refused token is refetched once. `AttachmentError` otherwise."""
+        token = self._tokens.get(self._token_name, self._fetch_token)
+        got = self._download(path, params, token, max_bytes, timeout)
+        if _code(got) in INVALID_TOKEN_CODES:
+            log.info("feishu: tenant token rejected on a download; refetching")
+            self._tokens.invalidate(self._token_name, token)
+            token = self._tokens.get(self._token_name, self._fetch_token)
+            got = self._download(path, params, token, max_bytes, timeout)
+        if got.is_json or got.status >= 400:
+            raise AttachmentError("unavailable", f"{path.split('/')[-3]} code {_code(got)}")
+        return require_picture(got)
+
+    def _download(
+        self, path: str, params: dict, token: str, max_bytes: int, timeout: float
+    ) -> Downloaded:
+        headers = {"Authorization": f"Bearer {token}"}
+        url = str(self._http.base_url).rstrip("/") + path
+        return download(
+            self._http, url, params=params, headers=headers, max_bytes=max_bytes, timeout=timeout
+        )
+
     def bot_open_id(self) -> str:
         """The bot's own open_id (GET /open-apis/bot/v3/info)."""
         reply = self.call("GET", BOT_INFO_PATH)
@@ -128,6 +154,17 @@ class FeishuApi:
             data=data.get("data") if isinstance(data.get("data"), dict) else data,
             retry_after=_reset_seconds(response.headers),
         )
+
+
+def _code(got: Downloaded) -> int | None:
+    """Feishu's `code` in a JSON answer to a download, else None."""
+    if not got.is_json:
+        return None
+    try:
+        code = json.loads(got.data).get("code")
+    except (ValueError, AttributeError):
+        return None
+    return code if isinstance(code, int) else None
 
 
 def _reset_seconds(headers: httpx.Headers) -> float | None:

@@ -57,19 +57,24 @@ def parse_envelope(envelope: dict[str, Any], bot_open_id: str | None) -> Parsed 
 def parse_message(event: dict[str, Any], bot_open_id: str | None) -> Parsed | None:
     """An `im.message.receive_v1` event → Incoming (text and rich-text messages from users;
     a rich text's pictures are kept as attachments, a message in a thread keeps its
-    `thread_id`). A picture alone carries no text and is left alone."""
+    `thread_id`); a picture (`image`) becomes an Incoming without text carrying its
+    image_key, which the worker downloads through the message resource API."""
     message = event["message"]
     sender = event.get("sender") or {}
     if sender.get("sender_type", "user") != "user":
         log.debug("feishu: ignoring a message from sender type %r", sender.get("sender_type"))
         return None
     message_type = message.get("message_type")
-    if message_type not in ("text", "post"):
+    if message_type not in ("text", "post", "image"):
         log.debug("feishu: ignoring a %r message", message_type)
         return None
     content = json.loads(message["content"])
-    title, raw = post_text(content) if message_type == "post" else ("", _text_content(content))
-    images = post_images(content) if message_type == "post" else ()
+    if message_type == "image":
+        title, raw, images = "", "", _image(content)
+    elif message_type == "post":
+        (title, raw), images = post_text(content), post_images(content)
+    else:
+        title, raw, images = "", _text_content(content), ()
     mentions = [m for m in message.get("mentions") or () if isinstance(m, dict)]
     is_group = message.get("chat_type") != "p2p"
     # The title stays out of mention handling: `@Bot …` leads the body, not the title.
@@ -88,6 +93,13 @@ def parse_message(event: dict[str, Any], bot_open_id: str | None) -> Parsed | No
         attachments=images,
     )
     return Parsed(delivery_id=incoming.message_id, message=incoming)
+
+
+def _image(content: object) -> tuple[Attachment, ...]:
+    key = content.get("image_key") if isinstance(content, dict) else None
+    if not isinstance(key, str) or not key:
+        raise ValueError("image message content has no image_key")
+    return (Attachment("image", key),)
 
 
 def _text_content(content: object) -> str:

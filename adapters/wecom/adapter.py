@@ -10,13 +10,15 @@ from flask import Blueprint
 from wechatpy.enterprise import WeChatCrypto
 
 from adapters.door import Freshness
+from adapters.downloads import picture_cap
 from adapters.wecom.client import WeComApi
 from adapters.wecom.inbound import make_blueprint
+from adapters.wecom.media import WeComMedia
 from adapters.wecom.parse import AIBOT_CHAT_PREFIX
 from adapters.wecom.response_urls import ResponseUrls, TokenCacheResponseUrls
 from adapters.wecom.sender import WeComSender
 from bot.clock import Clock
-from bot.models import Incoming
+from bot.models import Attachment, Incoming
 from bot.runtime.ports import Inbox, TokenCache
 from bot.settings import Settings, reveal
 
@@ -54,6 +56,13 @@ class WeComAdapter:
         self._http = http or httpx.Client(timeout=HTTP_TIMEOUT)
         self._sender: WeComSender | None = None
         self._sender_lock = threading.Lock()
+        self._media = WeComMedia(
+            self._http,
+            self._app_api(),
+            reveal(settings.wecom_aibot_encoding_aes_key),
+            picture_cap(settings),
+            settings.kuaidi_download_timeout,
+        )
         if settings.wecom_agent_id and not settings.wecom_agent_id.strip().isdigit():
             raise ValueError("WECOM_AGENT_ID must be the app's numeric AgentId")
 
@@ -96,22 +105,32 @@ class WeComAdapter:
                 self._sender = self._build_sender()
             return self._sender
 
-    def _build_sender(self) -> WeComSender:
+    def _app_api(self) -> WeComApi | None:
         s = self._settings
         secret = reveal(s.wecom_secret)
-        api = None
-        if s.wecom_corp_id and secret:
-            api = WeComApi(self._http, s.wecom_api_base, s.wecom_corp_id, secret, self._tokens)
+        if not (s.wecom_corp_id and secret):
+            return None
+        return WeComApi(self._http, s.wecom_api_base, s.wecom_corp_id, secret, self._tokens)
+
+    def _build_sender(self) -> WeComSender:
+        s = self._settings
         return WeComSender(
             self._http,
             s.wecom_api_base,
-            api,
+            self._app_api(),
             s.wecom_agent_id,
             self._urls,
             markdown=s.wecom_markdown,
             clock=self._clock,
             group_robots=parse_group_robots(reveal(s.wecom_group_robots)),
         )
+
+    def fetch_attachment(self, message: Incoming, attachment: Attachment) -> bytes:
+        """A picture (in the worker): the AI bot's by its encrypted download URL, the
+        self-built app's by MediaId through media/get."""
+        if self.one_reply_for(message):  # the AI bot's chats
+            return self._media.aibot_picture(attachment.ref)
+        return self._media.app_media(attachment.ref)
 
     def start_intake(self, inbox: Inbox) -> None:
         """Nothing to start: WeCom only calls webhooks."""

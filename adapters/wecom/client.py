@@ -91,6 +91,19 @@ class WeComApi:
         digest = hashlib.sha256(secret.encode()).hexdigest()[:12]
         self.token_name = f"wecom:{corp_id}:{digest}"
 
+    @property
+    def base(self) -> str:
+        """The API base URL (no trailing slash)."""
+        return self._base
+
+    def token(self) -> str:
+        """The current access token (fetched and cached when missing)."""
+        return self._tokens.get(self.token_name, self._fetch_token)
+
+    def invalidate(self, token: str) -> None:
+        """WeCom refused `token`: drop it from the shared cache."""
+        self._tokens.invalidate(self.token_name, token)
+
     def call(self, path: str, payload: dict) -> ApiAnswer:
         """POST `payload` to `{api_base}{path}?access_token=…`; on an invalid-token answer,
         invalidate that token and retry exactly once with a fresh one."""

@@ -5,19 +5,21 @@ an Incoming with text "/start" so the engine answers with its welcome. `subscrib
 follow) always does; `enter_agent` (every time the app is opened) at most once per user per
 `welcome_hours`: its delivery id names the user and the time window, so the inbox's
 de-duplication drops the later ones of the same window. Only private chats reach the app, so
-chat_id is the user id. Pictures carry no text and are left alone.
+chat_id is the user id. A picture (`image`) becomes an Incoming without text whose attachment
+is its MediaId (the worker downloads it with media/get).
 
-AI bot (JSON): text, the text parts of `mixed` (its pictures kept as attachments) and voice
-(WeCom transcribes it: `voice.content`), sent by @-mentioning the bot in a group or by
-chatting with it directly; the leading `@BotName` is stripped. A group's chat_id is WeCom's
-`chatid`; a direct chat with the AI bot is `aibot:<userid>`, so the sender can tell it from the
-self-built app's chat with the same user (the two answer through different channels).
+AI bot (JSON): text, pictures (`image`, by their encrypted download URL), the text parts of
+`mixed` (its pictures kept as attachments) and voice (WeCom transcribes it: `voice.content`),
+sent by @-mentioning the bot in a group or by chatting with it directly; the leading
+`@BotName` is stripped. A group's chat_id is WeCom's `chatid`; a direct chat with the AI bot is
+`aibot:<userid>`, so the sender can tell it from the self-built app's chat with the same user
+(the two answer through different channels).
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 import xmltodict
@@ -70,6 +72,12 @@ def parse_app_xml(
         if not msg_id:
             raise MalformedPayload("text message without MsgId")
         return msg_id, _private(user, msg_id, _text(fields, "Content"))
+    if msg_type == "image":
+        msg_id, media_id = _text(fields, "MsgId"), _text(fields, "MediaId")
+        if not (msg_id and media_id):
+            raise MalformedPayload("image message without MsgId or MediaId")
+        picture = (Attachment("image", media_id),)
+        return msg_id, replace(_private(user, msg_id, ""), attachments=picture)
     if msg_type == "event":
         delivery_id = _welcome_id(_text(fields, "Event").lower(), fields, user, welcome_hours)
         return (delivery_id, _private(user, delivery_id, "/start")) if delivery_id else None
@@ -117,8 +125,9 @@ def parse_aibot_json(plaintext: str) -> AibotMessage | None:
     if not isinstance(data, dict):
         raise MalformedPayload("not an object")
     content = _aibot_text(data)
-    if content is None:
-        return None  # events (enter_chat, card clicks), stream refreshes, pictures, files …
+    images = _aibot_images(data)
+    if content is None and not images:
+        return None  # events (enter_chat, card clicks), stream refreshes, files …
     msgid = data.get("msgid")
     sender = data.get("from")
     user = sender.get("userid") if isinstance(sender, dict) else None
@@ -136,10 +145,10 @@ def parse_aibot_json(plaintext: str) -> AibotMessage | None:
         chat_id=chat_id,
         user_id=user,
         message_id=msgid,
-        text=strip_mention(content),
+        text=strip_mention(content or ""),
         is_group=is_group,
         addressed=True,  # the AI bot only hears @-mentions (groups) or its own direct chats
-        attachments=_aibot_images(data),
+        attachments=images,
     )
     return AibotMessage(f"aibot:{msgid}", incoming, url)
 
@@ -176,9 +185,12 @@ def _aibot_text(data: dict) -> str | None:
 
 
 def _aibot_images(data: dict) -> tuple[Attachment, ...]:
-    """The pictures of a `mixed` message, by their download URL."""
-    mixed = data.get("mixed") if data.get("msgtype") == "mixed" else None
-    items = mixed.get("msg_item") if isinstance(mixed, dict) else None
+    """The pictures of an `image` or `mixed` message, by their download URL."""
+    if data.get("msgtype") == "image":
+        items: object = [data]
+    else:
+        mixed = data.get("mixed") if data.get("msgtype") == "mixed" else None
+        items = mixed.get("msg_item") if isinstance(mixed, dict) else None
     images = []
     for item in items if isinstance(items, list) else ():
         image = item.get("image") if isinstance(item, dict) else None

@@ -19,8 +19,10 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 from adapters.feishu.crypto import signature
 from bot.settings import Settings
+from tests.fakes.files import FileShelf
 from tests.fakes.platform import MemoryTokenCache, RecordingInbox  # noqa: F401
 
+_RESOURCE = re.compile(r"/open-apis/im/v1/messages/[^/]+/resources/[^/]+")
 VECTOR_PATH = Path(__file__).resolve().parents[1] / "data/vectors/feishu.json"
 VECTORS = json.loads(VECTOR_PATH.read_text(encoding="utf-8"))
 
@@ -29,6 +31,9 @@ class FakeFeishu:
     """A fake Feishu open API on 127.0.0.1 that records requests and answers like Feishu.
 
     `script[(method, path)]` holds queued (status, body) answers used before the default one.
+    `files` serves pictures at the message resource API
+    (`GET /open-apis/im/v1/messages/{message_id}/resources/{file_key}?type=image`) to a valid
+    tenant token, keyed by file_key; an unknown key gets a JSON error as Feishu answers.
     """
 
     def __init__(self) -> None:
@@ -36,6 +41,7 @@ class FakeFeishu:
         self.script: dict[tuple[str, str], list[tuple[int, dict]]] = {}
         self.valid_tokens: set[str] = set()
         self._issued = 0
+        self.files = FileShelf()
         self._lock = threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
         self.thread = threading.Thread(
@@ -51,6 +57,7 @@ class FakeFeishu:
         return self
 
     def close(self) -> None:
+        self.files.close()
         self.server.shutdown()
         self.server.server_close()
 
@@ -78,6 +85,8 @@ class FakeFeishu:
                 return 200, {"code": 0, "msg": "ok", "tenant_access_token": token, "expire": 7200}
             if headers.get("authorization", "").removeprefix("Bearer ") not in self.valid_tokens:
                 return 400, {"code": 99991663, "msg": "Invalid access token for authorization."}
+            if _RESOURCE.fullmatch(path):
+                return 400, {"code": 234003, "msg": "File not in msg."}
             if path == "/open-apis/bot/v3/info":
                 bot = {"app_name": "MyBot", "open_id": "ou_bot"}
                 return 200, {"code": 0, "msg": "ok", "bot": bot}
@@ -87,12 +96,29 @@ class FakeFeishu:
             data = {"message_id": f"om_sent{self._issued}"}
             return 200, {"code": 0, "msg": "success", "data": data}
 
+    def serve_file(self, handler: BaseHTTPRequestHandler, url) -> bool:
+        """Write the picture when the token is valid and the key known (True); else False,
+        and the default answer (an invalid-token or not-found code) follows."""
+        headers = {k.lower(): v for k, v in handler.headers.items()}
+        query = parse_qs(url.query)
+        token = headers.get("authorization", "").removeprefix("Bearer ")
+        key = url.path.rsplit("/", 1)[-1]
+        with self._lock:
+            known = token in self.valid_tokens and key in self.files.files
+            if not (known and query.get("type") == ["image"]):
+                return False  # answered (and recorded) like any other call
+            self.requests.append({"method": "GET", "path": url.path, "headers": headers})
+        self.files.write(handler, key)
+        return True
+
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
             def _serve(self) -> None:
                 url = urlsplit(self.path)
+                if _RESOURCE.fullmatch(url.path) and fake.serve_file(self, url):
+                    return
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length) if length else b""
                 body = {"json": json.loads(raw) if raw else None, "query": parse_qs(url.query)}

@@ -3,10 +3,14 @@
 `FakeWeCom` is a real `ThreadingHTTPServer` on 127.0.0.1 answering like WeCom: `gettoken`,
 `message/send` (42001 for an expired token), the AI bot's `response_url` (one call per URL)
 and the group robot webhook. Tests queue special answers with `answers[path].append(...)`.
+Pictures: `media/get` serves `files` by media_id to a valid token (42001 for an expired one,
+40007 as JSON for an unknown id, as WeCom answers), and `aibot_files` serves the AI bot's
+encrypted pictures at `aibot_url(key)` (put them there with `aibot_encrypt`).
 """
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import json
 import threading
@@ -17,11 +21,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 import xmltodict
-from wechatpy.crypto import _get_signature
+from wechatpy.crypto import WeChatCipher, _get_signature
+from wechatpy.crypto.pkcs7 import PKCS7Encoder
 from wechatpy.enterprise import WeChatCrypto
 from wechatpy.enterprise.crypto import PrpCrypto
 
 from bot.settings import Settings
+from tests.fakes.files import FileShelf
 from tests.fakes.platform import MemoryTokenCache, RecordingInbox  # noqa: F401
 
 CORP_ID = "ww1436e0e65a779aee"
@@ -90,6 +96,8 @@ class FakeWeCom:
         self.gettoken_calls = 0
         # When set, requests with an expired token wait here until both workers have sent one.
         self.expired_barrier: threading.Barrier | None = None
+        self.files = FileShelf()
+        self.aibot_files = FileShelf()
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
         self.base = f"http://127.0.0.1:{self._server.server_address[1]}"
@@ -101,8 +109,29 @@ class FakeWeCom:
         return self
 
     def close(self) -> None:
+        self.files.close()
+        self.aibot_files.close()
         self._server.shutdown()
         self._server.server_close()
+
+    def aibot_url(self, key: str) -> str:
+        """Where the AI bot's picture `key` is downloaded from."""
+        return f"{self.base}/aibot-file/{key}"
+
+    def _media(self, handler: BaseHTTPRequestHandler, query: dict[str, str]) -> dict | None:
+        """Serve media/get (None when the file was written); a JSON error otherwise."""
+        with self._lock:
+            self.requests.append(Recorded("GET", "/cgi-bin/media/get", query, {}))
+        token = query.get("access_token", "")
+        if token in self.expired_tokens:
+            return {"errcode": 42001, "errmsg": "access_token expired"}
+        if token not in self.valid_tokens:
+            return {"errcode": 40014, "errmsg": "invalid access_token"}
+        media_id = query.get("media_id", "")
+        if media_id not in self.files.files:
+            return {"errcode": 40007, "errmsg": "invalid media_id"}
+        self.files.write(handler, media_id)
+        return None
 
     def expire(self, token: str) -> None:
         """From now on `token` is answered with 42001 (expired)."""
@@ -175,10 +204,22 @@ class FakeWeCom:
             def _serve(self, method: str) -> None:
                 parts = urlsplit(self.path)
                 query = {k: v[0] for k, v in parse_qs(parts.query).items()}
+                if parts.path.startswith("/aibot-file/"):
+                    fake.aibot_files.write(self, parts.path.removeprefix("/aibot-file/"))
+                    return
+                if parts.path == "/cgi-bin/media/get":
+                    error = fake._media(self, query)
+                    if error is None:
+                        return
+                    self._json(error)
+                    return
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length) if length else b""
                 body = json.loads(raw) if raw else {}
-                answer = json.dumps(fake._handle(method, parts.path, query, body)).encode()
+                self._json(fake._handle(method, parts.path, query, body))
+
+            def _json(self, payload: dict) -> None:
+                answer = json.dumps(payload).encode()
                 self.send_response(200)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(answer)))
@@ -195,6 +236,14 @@ class FakeWeCom:
                 pass
 
         return Handler
+
+
+def aibot_encrypt(data: bytes, encoding_aes_key: str) -> bytes:
+    """A picture as the AI bot's download URL serves it: AES-256-CBC with the bot's key, IV =
+    the key's first 16 bytes, PKCS#7 padding to 32-byte blocks. Made with wechatpy's own
+    cipher and padding (WeCom's sample code in Python), not with the adapter's code."""
+    key = base64.b64decode(encoding_aes_key + "=")
+    return WeChatCipher(key, key[:16]).encrypt(PKCS7Encoder.encode(data))
 
 
 def make_settings(vectors: dict, api_base: str = "http://127.0.0.1:9", **overrides) -> Settings:

@@ -11,6 +11,7 @@ import pytest
 import xmltodict
 from wechatpy.enterprise.crypto import PrpCrypto
 
+from bot.models import Attachment
 from tests.fakes.platform import UnreadBody
 from tests.wecom.support import aibot_request, app_request, crypto_for, make_settings, signed
 
@@ -142,11 +143,23 @@ def test_welcome_hours_zero_never_welcomes_on_enter_agent():
 
 
 def test_other_messages_and_events_are_ignored(client, vectors, inbox):
-    image = text_xml("x").replace("<MsgType><![CDATA[text]]>", "<MsgType><![CDATA[image]]>")
-    for plaintext in (image, event_xml("click"), event_xml("unsubscribe")):
+    location = text_xml("x").replace("<MsgType><![CDATA[text]]>", "<MsgType><![CDATA[location]]>")
+    for plaintext in (location, event_xml("click"), event_xml("unsubscribe")):
         query, body = app_request(vectors, plaintext)
         assert client.post("/wecom/callback", query_string=query, data=body).status_code == 200
     assert inbox.calls == 0
+
+
+def test_an_app_picture_is_kept_by_its_media_id(client, vectors, inbox):
+    image = text_xml("").replace("<MsgType><![CDATA[text]]>", "<MsgType><![CDATA[image]]>")
+    image = image.replace("<Content><![CDATA[]]></Content>", "<MediaId>MEDIA_9</MediaId>")
+    query, body = app_request(vectors, image)
+
+    assert client.post("/wecom/callback", query_string=query, data=body).status_code == 200
+
+    [message] = inbox.messages
+    assert (message.chat_id, message.text) == ("lisi", "")
+    assert message.attachments == (Attachment("image", "MEDIA_9"),)
 
 
 def test_forged_signature_is_403(client, vectors, inbox):
