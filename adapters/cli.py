@@ -109,7 +109,8 @@ def cmd_console(settings: Settings, args: argparse.Namespace) -> int:
     """The console chat, with subscriptions: pushes are printed between prompts."""
     from adapters.assembly import build_application
     from adapters.checks import start_refusal
-    from adapters.console import PLATFORM, USER_ID, ConsoleSender, run_console
+    from adapters.console import PLATFORM, USER_ID, ConsoleSender, LocalPictures, run_console
+    from adapters.downloads import picture_cap
 
     # Log lines would break up the chat (and stderr shares the terminal): they go to a file.
     log_path = settings.log_file or settings.data_dir / "console.log"
@@ -124,6 +125,7 @@ def cmd_console(settings: Settings, args: argparse.Namespace) -> int:
     app = build_application(
         settings, worker_threads=0, extra_senders={PLATFORM: sender}, adapters=[]
     )
+    app.core.attachment_sources[PLATFORM] = LocalPictures(picture_cap(settings))
     app.start(intake=False)
     try:
         return run_console(

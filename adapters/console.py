@@ -1,7 +1,9 @@
 """The console chat: a REPL against the engine, for trying the bot without any platform.
 
 It calls the engine directly (no HTTP, no inbox), as a private chat with one user. Pushes
-from subscriptions reach it through `ConsoleSender`, printed between prompts.
+from subscriptions reach it through `ConsoleSender`, printed between prompts. `/photo PATH`
+sends a local picture down the same path a platform's picture takes (`LocalPictures` is the
+console's `AttachmentSource`).
 """
 
 from __future__ import annotations
@@ -12,9 +14,9 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.engine import Engine
-from bot.models import Incoming, Reply, Target
+from bot.models import Attachment, Incoming, Reply, Target
 from bot.render import render_text
-from bot.runtime.ports import RateLimit, SendLimits, SendResult
+from bot.runtime.ports import AttachmentError, RateLimit, SendLimits, SendResult
 
 PLATFORM = "console"
 CHAT_ID = "console"
@@ -27,8 +29,29 @@ DEMO_BANNER = (
 BANNER = (
     "kuaidi-bot console — 粘贴包含快递单号的消息试试，例如：\n"
     "  帮我查下 SF1524097970481 和 YT1234567890123，谢谢\n"
-    "/help 查看命令，/quit 或 Ctrl-D 退出。\n"
+    "/photo 图片路径 读取面单照片或截图；/help 查看命令，/quit 或 Ctrl-D 退出。\n"
 )
+PHOTO_COMMAND = "/photo"
+
+
+class LocalPictures:
+    """The console's `AttachmentSource`: a picture is a local file, read within the cap."""
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+
+    def fetch_attachment(self, message: Incoming, attachment: Attachment) -> bytes:
+        """The file's bytes; `AttachmentError` when it is missing, unreadable or too large."""
+        try:
+            with Path(attachment.ref).expanduser().open("rb") as file:
+                data = file.read(self.max_bytes + 1)
+        except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+            raise AttachmentError("not_found", "no such file") from None
+        except OSError as exc:
+            raise AttachmentError("unavailable", type(exc).__name__) from None
+        if len(data) > self.max_bytes:
+            raise AttachmentError("too_large", f"over {self.max_bytes} bytes")
+        return data
 
 
 class ConsoleSender:
@@ -67,13 +90,22 @@ def run_console(
     for count, line in enumerate(_lines(input, output, lock), start=1):
         if line.strip() in ("/quit", "/exit", "退出"):
             break
-        message = Incoming(PLATFORM, CHAT_ID, USER_ID, str(count), line)
-        replies = engine.handle(message)
+        replies = engine.handle(console_message(line, str(count)))
         with lock:
             for reply in replies:
                 output.write(render_text(reply) + "\n\n")
             output.flush()
     return 0
+
+
+def console_message(line: str, message_id: str) -> Incoming:
+    """The message a console line is: `/photo PATH` carries the file as a picture."""
+    command, _, rest = line.strip().partition(" ")
+    if command == PHOTO_COMMAND and rest.strip():
+        path = rest.strip().strip("'\"")
+        picture = (Attachment("image", path),)
+        return Incoming(PLATFORM, CHAT_ID, USER_ID, message_id, "", attachments=picture)
+    return Incoming(PLATFORM, CHAT_ID, USER_ID, message_id, line)
 
 
 def _lines(input: TextIO, output: TextIO, lock: threading.Lock):
