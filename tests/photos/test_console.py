@@ -27,9 +27,7 @@ def console(tmp_path, lines: list[str], cap: int = 10_000_000) -> str:
     )
     app.core.attachment_sources[PLATFORM] = LocalPictures(cap)
     try:
-        run_console(
-            app.core.engine, demo=True, input=io.StringIO("\n".join(lines)), output=output
-        )
+        run_console(app.core.engine, demo=True, input=io.StringIO("\n".join(lines)), output=output)
     finally:
         app.stop()
     return output.getvalue()
