@@ -54,6 +54,7 @@ from bot.subscriptions import (
 from bot.subscriptions.callbacks import CallbackApplier
 from bot.subscriptions.push_state import PushRegistrar, hold_if_pushed, push_counts
 from bot.upstream import TrackingProvider, build_provider, push_provider
+from bot.vision import VisionPool
 
 log = logging.getLogger(__name__)
 
@@ -156,10 +157,6 @@ def build_core(
 
 def vision_scanner(settings: Settings, patterns: PatternStore):
     """(scan, close): `bot.vision` on its bounded pool, the learned carriers included."""
-    try:
-        from bot.vision import VisionPool
-    except ImportError:  # until bot.vision lands: pictures stay unread
-        return None, None
     pool = VisionPool.from_settings(settings)
 
     def scan(data: bytes):

@@ -16,17 +16,16 @@ from dataclasses import dataclass
 import httpx
 
 from bot.runtime.ports import AttachmentError
+from bot.settings import Settings
 
 #: Content types that may carry a picture: image/*, or what platforms send for any file.
 _NEUTRAL_TYPES = ("application/octet-stream", "binary/octet-stream", "")
 CHUNK = 64 * 1024
-#: The cap when the settings name none (bot.vision's KUAIDI_VISION_MAX_BYTES default).
-DEFAULT_CAP = 10_000_000
 
 
-def picture_cap(settings) -> int:
+def picture_cap(settings: Settings) -> int:
     """The largest picture downloaded, in bytes: the size bot.vision reads at most."""
-    return int(getattr(settings, "kuaidi_vision_max_bytes", DEFAULT_CAP))
+    return settings.kuaidi_vision_max_bytes
 
 
 @dataclass(frozen=True)

@@ -12,11 +12,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
 
 from bot.models import Attachment, Incoming
 from bot.runtime.ports import AttachmentError, AttachmentSource
 from bot.texts import join, t
+from bot.vision import FoundInImage, ImageRejected, ImageScan, VisionBusy
 from bot.waybills import Waybill
 
 log = logging.getLogger(__name__)
@@ -26,12 +26,9 @@ log = logging.getLogger(__name__)
 IMAGE_KINDS = frozenset({"photo", "image"})
 #: Pictures read per message: an album of ten is not ten scans' worth of CPU.
 MAX_IMAGES = 4
-#: `ImageRejected.reason` values of bot.vision, each with its own sentence.
-_REJECTIONS = frozenset({"too_large", "not_an_image", "corrupt", "too_many_pixels"})
-
-#: bytes → an object with `found` (items with `.waybill` and `.source`), as
-#: `bot.vision.scan_image` returns; raises ImageRejected / VisionBusy / TimeoutError.
-Scanner = Callable[[bytes], Any]
+#: bytes → the waybills in the picture (`bot.vision.VisionPool.scan` in production); raises
+#: `ImageRejected`, `VisionBusy` or TimeoutError.
+Scanner = Callable[[bytes], ImageScan]
 
 
 @dataclass(frozen=True)
@@ -76,7 +73,9 @@ class PhotoReader:
                 problems.append(problem)
         return PhotoRead(tuple(found.values()), problems[0] if problems else None, len(images))
 
-    def _read_one(self, message: Incoming, attachment: Attachment) -> tuple[tuple, str | None]:
+    def _read_one(
+        self, message: Incoming, attachment: Attachment
+    ) -> tuple[tuple[FoundInImage, ...], str | None]:
         source = self.sources.get(message.platform)
         if source is None:
             return (), "photo_unavailable"
@@ -90,19 +89,23 @@ class PhotoReader:
             return (), "photo_unavailable"
         return self._scan(data)
 
-    def _scan(self, data: bytes) -> tuple[tuple, str | None]:
+    def _scan(self, data: bytes) -> tuple[tuple[FoundInImage, ...], str | None]:
         try:
             scan = self.scan(data)
-        except ValueError as exc:  # bot.vision.ImageRejected
-            reason = getattr(exc, "reason", "")
-            log.info("picture refused: %s", reason or type(exc).__name__)
-            return (), f"photo_{reason}" if reason in _REJECTIONS else "photo_failed"
+        except ImageRejected as exc:
+            log.info("picture refused: %s", exc.reason)
+            return (), f"photo_{exc.reason}"
+        except VisionBusy:
+            # Every slot of the pool is taken: the user is told to send it again rather than
+            # the row waiting (it would hold up this chat's later text messages).
+            log.warning("picture not scanned: the vision pool is full")
+            return (), "photo_busy"
         except TimeoutError:
             log.warning("picture scan timed out")
             return (), "photo_failed"
-        except RuntimeError as exc:  # bot.vision.VisionBusy: every slot of the pool taken
-            log.warning("picture not scanned: %s", type(exc).__name__)
-            return (), "photo_busy" if type(exc).__name__ == "VisionBusy" else "photo_failed"
+        except Exception:  # noqa: BLE001 - a decoder fault must not lose the message
+            log.exception("picture scan failed")
+            return (), "photo_failed"
         log.info("picture scanned in %.0f ms: %d found", scan.ms, len(scan.found))
         return tuple(scan.found), None
 

@@ -9,7 +9,6 @@ import pytest
 
 from tests.door.stack import Stack, running_stack
 from tests.fakes.upstream_server import FakeUpstream
-from tests.photos.images import scanner
 
 
 @pytest.fixture
@@ -37,7 +36,7 @@ def stack(upstream, sqlite_url, tmp_path, clock) -> Iterator[Stack]:
     """Every platform's routes, worker and sender on SQLite; the platforms' fakes serve
     pictures."""
     with running_stack(
-        sqlite_url, tmp_path, scanner=scanner(), clock=clock, **upstream_settings(upstream)
+        sqlite_url, tmp_path, clock=clock, **upstream_settings(upstream)
     ) as built:
         yield built
         built.telegram_api.files.close()

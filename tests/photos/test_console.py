@@ -7,7 +7,7 @@ import io
 from adapters.assembly import build_application
 from adapters.console import PLATFORM, ConsoleSender, LocalPictures, run_console
 from bot.settings import Settings
-from tests.photos.images import barcode_image, scanner
+from tests.photos.images import barcode_image
 
 YT = "YT1234567890123"
 
@@ -23,7 +23,6 @@ def console(tmp_path, lines: list[str], cap: int = 10_000_000) -> str:
         sender_threads=0,
         extra_senders={PLATFORM: sender},
         adapters=[],
-        scanner=scanner(),
     )
     app.core.attachment_sources[PLATFORM] = LocalPictures(cap)
     try:

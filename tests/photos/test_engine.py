@@ -8,7 +8,7 @@ import pytest
 from adapters.assembly import build_core
 from bot.models import Attachment, Incoming
 from bot.runtime.ports import AttachmentError
-from tests.photos.images import barcode_image, blank_image, scanner
+from tests.photos.images import barcode_image, blank_image
 from tests.support.chat import SF, Chat, sf_needs_tail
 
 YT = "YT1234567890123"
@@ -39,7 +39,7 @@ def pictures() -> Pictures:
 def core(upstream, sqlite_url, clock, tmp_path, pictures):
     upstream.set_handler(SF, sf_needs_tail)
     settings = upstream.settings(database_url=sqlite_url, data_dir=tmp_path, kuaidi_retries=1)
-    built = build_core(settings, clock=clock, subscriptions=False, scanner=scanner())
+    built = build_core(settings, clock=clock, subscriptions=False)
     built.attachment_sources["test"] = pictures
     yield built
     built.close()
