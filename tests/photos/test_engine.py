@@ -8,6 +8,7 @@ import pytest
 from adapters.assembly import build_core
 from bot.models import Attachment, Incoming
 from bot.runtime.ports import AttachmentError
+from bot.vision import VisionBusy
 from tests.photos.images import barcode_image, blank_image
 from tests.support.chat import SF, Chat, sf_needs_tail
 
@@ -121,3 +122,18 @@ def test_groups_read_pictures_when_addressed_or_in_auto_mode(core, pictures):
     core.store.set_auto_mode("test", "g1", True)
     assert group.say("", addressed=False, **photo("yt"))[0].text.startswith("📷")
     assert group.say("", addressed=False, **photo("blank")) == []  # auto mode stays quiet
+
+
+def test_a_full_vision_pool_asks_to_send_again(upstream, sqlite_url, clock, tmp_path, pictures):
+    def busy(data: bytes):
+        raise VisionBusy("every slot taken")
+
+    settings = upstream.settings(database_url=sqlite_url, data_dir=tmp_path)
+    core = build_core(settings, clock=clock, subscriptions=False, scanner=busy)
+    core.attachment_sources["test"] = pictures
+    try:
+        [reply] = Chat(core.engine).say("", **photo("yt"))
+    finally:
+        core.close()
+
+    assert "图片太多" in reply.text

@@ -109,3 +109,22 @@ def test_in_a_group_a_photo_is_read_only_when_addressed(clock, stack):
         stack.client
     )
     assert len(answers(stack, clock)) == 4
+
+
+def test_the_download_cap_is_kuaidi_vision_max_bytes(clock, upstream, sqlite_url, tmp_path):
+    from tests.door.stack import running_stack
+    from tests.photos.conftest import upstream_settings
+
+    label = barcode_image(YT)
+    cap = len(label) - 1
+    settings = upstream_settings(upstream)
+    with running_stack(
+        sqlite_url, tmp_path, clock=clock, kuaidi_vision_max_bytes=cap, **settings
+    ) as stack:
+        stack.telegram_api.files.put("p", label)
+        telegram(photo_update(30, "p")).send(stack.client)
+
+        [line] = answers(stack, clock)
+
+    assert "图片太大了" in line
+    assert stack.telegram_api.files.requests == []  # getFile's file_size said it already
