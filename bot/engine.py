@@ -113,9 +113,9 @@ class Engine:
             rest = self._text(message, text) if text.strip() else []
             no_number = t("no_number", language)
             return [line, *(r for r in rest if r.text != no_number)]
+        # A picture that failed while the caption named numbers is only logged: the caption
+        # answered, and a second line about the picture would read as a second problem.
         said = [Reply(text=found_line(read, language))] if read.found else []
-        if read.problem and not read.found and not quiet:
-            said = [Reply(text=t(read.problem, language))]
         if self.dialogue.open_question(message):
             self.dialogue.drop_question(message)  # new numbers supersede the question
         return said + self.dialogue.track(message, waybills, find_phone_tail(text))

@@ -9,7 +9,9 @@ import json
 
 import pytest
 
+from tests.photos.images import barcode_image
 from tests.recorded.harness import DATA, recorded
+from tests.wecom.support import aibot_encrypt
 
 YT = "YT1234567890123"
 SEND = "/cgi-bin/message/send"
@@ -41,12 +43,21 @@ def test_app_text_is_answered_through_message_send(stack):
     assert body.body["touser"] == "fromUser" and YT in json.dumps(body.body, ensure_ascii=False)
 
 
-@pytest.mark.parametrize("name", ["app_image.xml", "app_location_event.xml"])
-def test_app_picture_and_location_are_left_alone(stack, name):
-    assert stack.wecom_app(xml(name)) == 200
+def test_app_location_is_left_alone(stack):
+    assert stack.wecom_app(xml("app_location_event.xml")) == 200
 
     assert stack.work() == 0
     assert stack.wecom_api.sent(SEND) == []
+
+
+def test_app_picture_is_fetched_by_its_media_id_and_read(stack):
+    stack.wecom_api.files.put("media_id", barcode_image(YT))
+
+    assert stack.wecom_app(xml("app_image.xml")) == 200
+    assert stack.work() == 1
+
+    sent = bodies(stack, SEND)
+    assert f"📷 图片里识别到：{YT}（条码）" in sent[0] and YT in sent[1]
 
 
 def test_first_follow_is_always_welcomed(stack):
@@ -104,10 +115,21 @@ def test_aibot_voice_is_read_through_its_transcript(stack):
     assert (message["chat_id"], message["text"]) == ("aibot:USERID", f"帮我查一下圆通 {YT}")
 
 
-@pytest.mark.parametrize(
-    "name", ["aibot_image.json", "aibot_stream_refresh.json", "aibot_enter_chat.json"]
-)
-def test_aibot_picture_stream_refresh_and_enter_chat_are_left_alone(stack, name):
+def test_aibot_picture_is_downloaded_decrypted_and_read(stack):
+    payload = aibot(stack, "aibot_image.json")
+    payload["image"]["url"] = stack.wecom_api.aibot_url("IMAGE")  # the fake, not wework.qpic.cn
+    key = stack.app.settings.wecom_aibot_encoding_aes_key.get_secret_value()
+    stack.wecom_api.aibot_files.put("IMAGE", aibot_encrypt(barcode_image(YT), key))
+
+    assert stack.wecom_aibot(payload) == 200
+    assert stack.work() == 1
+
+    [answer] = bodies(stack, RESPONSE)
+    assert f"📷 图片里识别到：{YT}（条码）" in answer
+
+
+@pytest.mark.parametrize("name", ["aibot_stream_refresh.json", "aibot_enter_chat.json"])
+def test_aibot_stream_refresh_and_enter_chat_are_left_alone(stack, name):
     assert stack.wecom_aibot(aibot(stack, name)) == 200
 
     assert stack.work() == 0
