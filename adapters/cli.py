@@ -1,5 +1,5 @@
-"""`kuaidi-bot` command line: run, console, worker, poll, detect, carriers sync, check, and
-the Telegram webhook tools.
+"""`kuaidi-bot` command line: run, console, worker, poll, detect, scan, carriers sync, check,
+and the Telegram webhook tools.
 
 `run` serves everything configured in one process; with no platform configured it opens the
 console chat (demo data when no AppCode is set).
@@ -36,7 +36,7 @@ def main(argv: list[str] | None = None) -> int:
     settings = load_settings(env_file)
     if args.command in _STARTERS:
         print(_origin(env_file, settings), file=sys.stderr)
-    configure_logging(settings, quiet=args.command in ("console", "detect"))
+    configure_logging(settings, quiet=args.command in ("console", "detect", "scan"))
     return int(args.func(settings, args) or 0)
 
 
@@ -67,6 +67,10 @@ def _parser() -> argparse.ArgumentParser:
     }
     for name, (func, help_text) in simple.items():
         sub.add_parser(name, help=help_text).set_defaults(func=func)
+    scan = sub.add_parser("scan", help="read waybill numbers from photos: JSON line per image")
+    scan.add_argument("images", nargs="+", metavar="IMAGE", help="photo or screenshot files")
+    scan.add_argument("--no-ocr", action="store_true", help="barcodes only, no text reading")
+    scan.set_defaults(func=cmd_scan)
     backup = sub.add_parser("backup", help="copy the database into a folder (safe while running)")
     backup.add_argument("directory", help="where the copies go, e.g. /var/backups/kuaidi-bot")
     backup.add_argument("--keep", type=int, default=14, help="copies to keep (default 14)")
@@ -225,6 +229,16 @@ def cmd_detect(settings: Settings, args: argparse.Namespace) -> int:
     from bot.waybills.cli import detect_stream
 
     detect_stream(sys.stdin, sys.stdout, learned_table(settings))
+    return 0
+
+
+def cmd_scan(settings: Settings, args: argparse.Namespace) -> int:
+    """One JSON line per image: the waybills in its barcodes or text, or why it was refused."""
+    from bot.vision import Limits
+    from bot.vision.cli import scan_files
+
+    limits, ocr = Limits.from_settings(settings), False if args.no_ocr else None
+    scan_files(args.images, sys.stdout, limits, learned_table(settings), ocr)
     return 0
 
 

@@ -129,6 +129,7 @@ STATUS = (
     "快件已发往【广州分拨中心】",
     "已签收，签收人：本人",
 )
+FRAGILE = "易碎物品 小心轻放"
 GOODS = ("夏季纯棉短袖T恤男士宽松", "无线蓝牙耳机降噪运动款", "家用多功能收纳盒三件套")
 
 
@@ -197,7 +198,7 @@ def all_text() -> str:
     rng = random.Random(0)
     samples = [screenshot("SF1234567890123", rng, style) for style in ("shop", "sms")]
     del samples
-    words = CARRIERS + ADDRESSES + NAMES + STATUS + GOODS
+    words = CARRIERS + ADDRESSES + NAMES + STATUS + GOODS + (FRAGILE,)
     extra = "物流详情官方电话运单号快递编号复制订单收货地址短信今天菜鸟驿站您的包裹已到请凭取件码"
     extra += "。如有疑问联系：收*【】，"
     ascii_ = "".join(chr(c) for c in range(32, 127))
