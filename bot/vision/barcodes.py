@@ -26,7 +26,7 @@ FORMATS = zxingcpp.barcode_formats_from_str(
     "Code128,Code39,Code93,ITF,EAN13,EAN8,UPCA,UPCE,QRCode,DataMatrix,PDF417"
 )
 #: Fixed turns tried last, when the estimated tilt did not help.
-ANGLES = (15, -15, 30, -30)
+ANGLES = (20, -20)
 #: Tilts below this zxing-cpp's scan lines read as they are.
 MIN_TURN = 4.0
 #: Longest side of the first, cheapest pass: a label filling a fair part of a photo still has
