@@ -44,7 +44,7 @@ class Settings(BaseSettings):
     kuaidi100_key: SecretStr | None = None
     kuaidi100_customer: SecretStr | None = None
     kuaidi100_salt: SecretStr | None = None
-    kuaidi100_callback_url: str | None = None
+    kuaidi100_callback_url: SecretStr | None = None  # holds the path secret
     kuaidi100_callback_secret: SecretStr | None = None
     kuaidi100_api_base: str = "https://poll.kuaidi100.com"
 
@@ -148,7 +148,7 @@ class Settings(BaseSettings):
         """True when followed parcels are registered with Kuaidi100 for push callbacks."""
         return (
             "kuaidi100" in self.configured_providers
-            and bool(self.kuaidi100_callback_url)
+            and bool(reveal(self.kuaidi100_callback_url))
             and self.kuaidi100_callback_secret is not None
             and self.kuaidi100_salt is not None
         )

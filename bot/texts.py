@@ -82,6 +82,11 @@ TEXTS: dict[str, tuple[str, str]] = {
         "The tracking service returned nothing for {number} and gave no reason. Please check "
         "the number and try again later.",
     ),
+    "err_carrier_needed": (
+        "没能认出 {number} 是哪家快递。请把快递公司写在单号前再发一次，例如：中通 {number}",
+        "Could not tell which carrier {number} belongs to. Send it again with the carrier "
+        "first, e.g.: ZTO {number}",
+    ),
     "err_business": (
         "{number} 查询失败：{reason}",
         "Could not track {number}: {reason}",

@@ -77,7 +77,7 @@ class Kuaidi100Client:
             if secret:
                 register_secret(secret)
         self._salt = reveal(settings.kuaidi100_salt) or ""
-        self._callback_url = settings.kuaidi100_callback_url or ""
+        self._callback_url = reveal(settings.kuaidi100_callback_url) or ""
         self._code_for = code_for
         self._stats = stats or Stats(names=STAT_NAMES)
         self._monotonic = monotonic

@@ -61,6 +61,7 @@ class UnsupportedCarrier(BusinessError):
     """This provider cannot answer for this number (no carrier code, or one it does not
     know): another provider may, so fail-over moves on without counting it as a fault."""
 
+    sentence = "err_carrier_needed"
     kind = "unsupported_carrier"
     temporary = True
 

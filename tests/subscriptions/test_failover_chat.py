@@ -56,3 +56,13 @@ def test_cards_keep_coming_through_an_outage_and_traffic_moves_back(
     assert back[0].card is not None and len(upstream.requests_for(NUMBERS[3])) == 1
     assert k100.queries_for(NUMBERS[3]) == []
     assert "暂停中" not in admin.say("/status")[0].text
+
+
+def test_kuaidi100_alone_asks_for_the_carrier_when_it_cannot_tell(make_world, k100):
+    world = make_world(**k100.settings_values(), kuaidi_providers="kuaidi100")
+    replies = world.chat().say("/track 9988776655443322")
+    assert "哪家快递" in replies[-1].text and "9988776655443322" in replies[-1].text
+    assert k100.requests == []  # not asked: it needs a carrier code
+    k100.set_track("9988776655443322", 0, [PICKUP], com="zhongtong")
+    replies = world.chat().say("中通 9988776655443322")
+    assert replies[0].card is not None and replies[0].card.events[0].text == PICKUP[1]
