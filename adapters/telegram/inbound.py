@@ -87,7 +87,8 @@ def parse_update(update: Update, me: BotIdentity) -> tuple[str, Incoming] | None
 
 def _from_message(message: Message, me: BotIdentity, edited: bool = False) -> Incoming | None:
     user = message.from_user
-    if not (_body(message) or _attachments(message)) or user is None:
+    pictures = [a for a in _attachments(message) if a.kind in ("photo", "image")]
+    if not (_body(message) or pictures) or user is None:
         return None  # nothing to read (an empty text cannot even carry its entities)
     if user.is_bot and message.sender_chat is None:
         return None  # other bots; an anonymous group admin posts as a bot *with* sender_chat

@@ -127,10 +127,17 @@ def test_a_photo_without_caption_is_kept_by_its_largest_size(client, inbox, vect
     [("image/jpeg", "image"), ("IMAGE/PNG", "image"), ("application/pdf", "document")],
 )
 def test_a_file_is_an_image_when_its_mime_type_says_so(client, inbox, vector, mime, kind):
-    post(client, photo_update(9, "file-id", as_document=mime), vector["secret_token"])
+    update = photo_update(9, "file-id", caption="看看", as_document=mime)
+    post(client, update, vector["secret_token"])
 
     [message] = inbox.messages
     assert message.attachments == (Attachment(kind, "file-id"),)
+
+
+def test_a_file_that_is_no_picture_and_has_no_caption_is_not_stored(client, inbox, vector):
+    post(client, photo_update(10, "pdf", as_document="application/pdf"), vector["secret_token"])
+
+    assert inbox.calls == 0
 
 
 def test_callback_query_becomes_an_action(client, inbox, vector):
