@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 from hypothesis import settings as hypothesis_settings
@@ -50,20 +50,36 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-def pg_url() -> Iterator[str]:
-    """A PostgreSQL URL whose search_path is a fresh schema, dropped afterwards."""
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    try:
-        admin = create_engine(PG_URL, connect_args={"connect_timeout": 3})
+def pg_url_factory() -> Iterator[Callable[[], str]]:
+    """Makes PostgreSQL URLs whose search_path is a fresh schema; all dropped afterwards."""
+    schemas: list[str] = []
+    admin = None
+
+    def make() -> str:
+        nonlocal admin
+        schema = f"t_{uuid.uuid4().hex[:12]}"
+        try:
+            admin = admin or create_engine(PG_URL, connect_args={"connect_timeout": 3})
+            with admin.begin() as conn:
+                conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+        except Exception as exc:  # noqa: BLE001 - any connection failure means "not available"
+            service_unavailable("PostgreSQL", exc)
+        schemas.append(schema)
+        sep = "&" if "?" in PG_URL else "?"
+        return f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
+
+    yield make
+    if admin is not None:
         with admin.begin() as conn:
-            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    except Exception as exc:  # noqa: BLE001 - any connection failure means "not available"
-        service_unavailable("PostgreSQL", exc)
-    sep = "&" if "?" in PG_URL else "?"
-    yield f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
-    with admin.begin() as conn:
-        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
+            for schema in schemas:
+                conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture
+def pg_url(pg_url_factory) -> str:
+    """A PostgreSQL URL whose search_path is a fresh schema, dropped afterwards."""
+    return pg_url_factory()
 
 
 @pytest.fixture

@@ -25,6 +25,13 @@ POOL_RECYCLE_SECONDS = 300
 #: boxes in between (NAT, cloud load balancers: idle timeouts of 4 min and more) keep it.
 #: Advisory lock held while a process creates or checks the schema (any fixed 64-bit number).
 SCHEMA_LOCK_KEY = 0x6B7561696469  # "kuaidi"
+#: Only processes creating tables in the same schema need to wait for each other: the usual
+#: `public` keeps the fixed key (as older versions took it); any other schema (a test's, a
+#: second deployment's) locks a key of its own instead of queueing behind everyone's.
+SCHEMA_LOCK = text(
+    "SELECT pg_advisory_xact_lock(CASE WHEN current_schema() = 'public' THEN :key"
+    " ELSE hashtextextended(current_schema(), :key) END)"
+)
 #: A value quoted at the end of a PostgreSQL message (`invalid input syntax …: "abc"`).
 _QUOTED_VALUE = re.compile(r':\s*".*"$', re.DOTALL)
 PG_KEEPALIVES = {"keepalives": 1, "keepalives_idle": 60, "keepalives_interval": 10}
@@ -116,7 +123,7 @@ def _create_schema(engine: Engine) -> None:
     advisory lock makes the others wait and then find the tables there."""
     with engine.begin() as conn:
         if conn.dialect.name == "postgresql":
-            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK_KEY})
+            conn.execute(SCHEMA_LOCK, {"key": SCHEMA_LOCK_KEY})
         metadata.create_all(conn)
         _check_version(conn)
 
