@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import sqlite3
 import subprocess
+import threading
 import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
@@ -18,6 +20,8 @@ from bot.storage.schema import chat_settings
 from tests.support.services import PG_URL, service_unavailable
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
+#: The longest the session waits at its end for a database drop still running.
+DROP_WAIT = 120.0
 
 
 def test_sqlite_backup_is_a_consistent_copy_while_open(tmp_path, monkeypatch):
@@ -43,9 +47,21 @@ def test_sqlite_backup_is_a_consistent_copy_while_open(tmp_path, monkeypatch):
         assert conn.execute("SELECT language FROM chat_settings").fetchall() == [("en",)]
 
 
+@pytest.fixture(scope="session")
+def dropped_at_the_end() -> Iterator[list[threading.Thread]]:
+    """Database drops still running; the session waits for them once all tests are done."""
+    drops: list[threading.Thread] = []
+    yield drops
+    for drop in drops:
+        drop.join(DROP_WAIT)
+
+
 @pytest.fixture
-def own_database():
-    """A database of its own (dumping the shared `test` database would race other tests)."""
+def own_database(dropped_at_the_end):
+    """A database of its own (dumping the shared `test` database would race other tests).
+
+    It is dropped in the background: DROP DATABASE waits for a server checkpoint, which took
+    up to 78 s while other suites loaded the server, and nothing in the test needs that wait."""
     name = f"backup_{uuid.uuid4().hex[:10]}"
     try:
         admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
@@ -55,9 +71,14 @@ def own_database():
         service_unavailable("PostgreSQL", exc)
     url = make_url(PG_URL).set(database=name)
     yield url.render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-    admin.dispose()
+
+    def drop() -> None:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+    dropped_at_the_end.append(threading.Thread(target=drop, name=f"drop {name}", daemon=True))
+    dropped_at_the_end[-1].start()
 
 
 def test_postgres_backup_dumps_with_pg_dump(own_database, tmp_path):
