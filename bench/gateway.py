@@ -14,13 +14,15 @@ Everything runs on 127.0.0.1, in separate processes like a deployment:
   what makes a slow bot answer twice.
 
     .venv/bin/python bench/gateway.py [--seconds 30 --rate 200 --db postgres|sqlite --workers 2]
-        [--modes queued,naive | queued,queued:gthread | embedded,embedded:gthread]
+        [--modes queued,naive | queued,queued:gthread | embedded,embedded:gthread] [--profile]
 
 Reports per mode: ack latency p50/p99/max (first attempt, from its scheduled time), reply
 latency minus the upstream's 1.5 s (p50/p99/max), replies lost, resends (raw sends beyond one
 per update, and the keys they repeat: visible twice on a platform without an idempotency key),
 visible duplicates on a platform honouring the key (like Feishu's uuid), re-deliveries, and
-the CPU seconds each group of processes used while the load ran (bench/cpu.py).
+the CPU seconds each group of processes used while the load ran (bench/cpu.py) and the same
+per message in milliseconds. `--profile` adds py-spy's top functions (self and cumulative
+share of GIL-holding samples) of one web and one worker process (bench/profiling.py).
 """
 
 from __future__ import annotations
@@ -57,6 +59,7 @@ from bench.processes import (  # noqa: E402
     stop,
     wait_http,
 )
+from bench.profiling import StageProfile, cpu_per_message  # noqa: E402
 from tests.fakes.testing_platform import signed_headers  # noqa: E402
 
 PLATFORM_TIMEOUT = 3.0  # Feishu's deadline; the load generator re-delivers after it
@@ -324,14 +327,19 @@ def run_mode(mode: str, args, upstream: subprocess.Popen, upstream_url: str) -> 
             meter.track(workers[0].pid, "workers")
 
         killed = mode == "queued" and not args.no_kill
+        profile = StageProfile(args.profile, args.seconds, label, processes[0], workers)
         meter.start()
         started = time.monotonic()
+        profile.start()
         load.run(kill_and_restart if killed else None)
         cpu = {"seconds": round(time.monotonic() - started, 1), **meter.stop()}
         drain(platform, load.count, idle_seconds=roles.LEASE_SECONDS * 2, cap=300)
         summary = _summarise(label, load, platform, killed)
-        # CPU seconds per group while the load ran (2 cores give 2 s per second).
-        return {**summary, "left_over": backlog(db_url), "cpu_during_load": cpu}
+        # CPU seconds per group while the load ran (2 cores give 2 s per second), and per
+        # message: what a run on any machine shows as cost, not only as speed.
+        result = {**summary, "left_over": backlog(db_url), "cpu_during_load": cpu}
+        result["cpu_ms_per_message"] = cpu_per_message(cpu, load.count)
+        return {**result, **profile.result()}
     finally:
         for process in [*processes, *workers, platform.process]:
             stop(process)
@@ -346,6 +354,9 @@ def main() -> None:
     parser.add_argument("--modes", default="queued,naive")
     parser.add_argument("--workers", type=int, default=2, help="worker processes (queued)")
     parser.add_argument("--no-kill", action="store_true", help="do not kill a worker")
+    parser.add_argument(
+        "--profile", action="store_true", help="py-spy one web and one worker process"
+    )
     parser.add_argument("--role", choices=sorted(ROLES), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.role:
