@@ -102,8 +102,8 @@ class StageProfile:
         self.enabled, self.label = enabled, label
         self.seconds = max(2.0, min(10.0, run_seconds / 3))
         self.delay = run_seconds / 4
-        self.targets = lambda: {"web": children(web.pid)[0]} | (
-            {"worker": workers[-1].pid} if workers else {}
+        self.targets = lambda: (
+            {"web": children(web.pid)[0]} | ({"worker": workers[-1].pid} if workers else {})
         )
         self.thread: threading.Thread | None = None
         self.found: dict = {}

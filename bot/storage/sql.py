@@ -91,3 +91,34 @@ def claim_rows_locked(
     else:
         where = table.c.id.in_(pick.scalar_subquery())
     return list(conn.execute(update(table).where(where).values(**values).returning(*table.c)))
+
+
+class StatementBatch:
+    """Writes gathered for one transaction and sent as one `executemany` per statement and
+    set of parameter names: a batch of N rows costs a few round trips instead of N (psycopg
+    pipelines an executemany; SQLite runs it in one call)."""
+
+    def __init__(self) -> None:
+        self._groups: dict[tuple, tuple[Any, list[dict[str, Any]]]] = {}
+
+    def add(self, stmt, params: dict[str, Any]) -> None:
+        """Queue `stmt` (built once, its SET or VALUES columns taken from `params`)."""
+        key = (id(stmt), tuple(sorted(params)))
+        self._groups.setdefault(key, (stmt, []))[1].append(params)
+
+    def run(self, conn: Connection) -> int:
+        """Execute everything queued, in the order the groups were first used; the rows the
+        statements changed, added up."""
+        changed = 0
+        for stmt, rows in self._groups.values():
+            changed += conn.execute(stmt, rows).rowcount
+        self._groups.clear()
+        return changed
+
+
+def insert_ignore_many(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> int:
+    """`insert_ignore` for many rows of the same columns in one statement; how many were
+    inserted (counted from RETURNING, as there)."""
+    if not rows:
+        return 0
+    return len(conn.execute(_insert_ignore(conn.dialect.name, table), rows).all())

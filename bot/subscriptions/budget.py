@@ -78,11 +78,14 @@ class Health:
         self.db = db
         self.clock = clock
 
-    def count_call(self, conn: Connection) -> None:
-        """Add one poller call to today's count (inside the caller's transaction)."""
+    def count_call(self, conn: Connection, calls: int = 1) -> None:
+        """Add `calls` poller calls to today's count (inside the caller's transaction)."""
+        if calls <= 0:
+            return
         day = china_day(self.clock.now())
-        if not insert_ignore(conn, usage, {"day": day, "calls": 1}):
-            conn.execute(update(usage).where(usage.c.day == day).values(calls=usage.c.calls + 1))
+        if not insert_ignore(conn, usage, {"day": day, "calls": calls}):
+            stmt = update(usage).where(usage.c.day == day)
+            conn.execute(stmt.values(calls=usage.c.calls + calls))
 
     def calls_today(self) -> int:
         """Poller calls made today by every worker."""

@@ -183,4 +183,3 @@ def _stale(row, result: TrackResult) -> bool:
     if newest is None or newest < newest_known:
         return True
     return newest == newest_known and len(result.events) < len(known)
-

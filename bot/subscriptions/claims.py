@@ -11,15 +11,36 @@ from __future__ import annotations
 
 import logging
 import uuid
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, or_, update
+from sqlalchemy import Connection, and_, bindparam, or_, select, update
 
 from bot.storage.db import Database
-from bot.storage.sql import check_columns, claim_rows_locked
+from bot.storage.sql import StatementBatch, check_columns, claim_rows_locked
 from bot.subscriptions.schema import ACTIVE, parcels
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What the upstream said of one leased parcel, written later with its batch."""
+
+    row: Any
+    result: Any = None  # the TrackResult
+    failed: bool = False  # a transient failure: poll again after a back-off
+    stop_key: str | None = None  # stop polling, and tell the followers this text
+
+
+@dataclass
+class LeasedWrites:
+    """A batch's writes, sent as a few `executemany`s at the end of its transaction."""
+
+    parcels: StatementBatch = field(default_factory=StatementBatch)
+    subscriptions: StatementBatch = field(default_factory=StatementBatch)
+    changes: list[dict] = field(default_factory=list)
 
 
 def claim_due(
@@ -68,6 +89,27 @@ def write_leased(conn: Connection, row, values: dict) -> bool:
         return True
     log.warning("lease on %s lost; another worker polls it now", row.number)
     return False
+
+
+def held_leases(conn: Connection, rows: list) -> set[int]:
+    """Ids of these leased parcels whose leases still hold, locked until the transaction
+    ends on PostgreSQL (in id order, so two writers never wait on each other in a cycle):
+    their `leased_write`s cannot miss. Lost ones are logged."""
+    tokens = {row.id: row.lease_token for row in rows}
+    query = select(parcels.c.id, parcels.c.lease_token).where(parcels.c.id.in_(list(tokens)))
+    if conn.dialect.name == "postgresql":
+        query = query.order_by(parcels.c.id).with_for_update()
+    held = {found.id for found in conn.execute(query) if found.lease_token == tokens[found.id]}
+    for row in rows:
+        if row.id not in held:
+            log.warning("lease on %s lost; another worker polls it now", row.number)
+    return held
+
+
+def leased_write(batch: StatementBatch, row, values: dict) -> None:
+    """Queue `write_leased`'s update in `batch` (for a parcel `held_leases` found held)."""
+    check_columns(parcels, values)
+    batch.add(_LEASED_UPDATE, {"leased_row_": row.id, "lease_held_": row.lease_token, **values})
 
 
 def _write_leased(conn: Connection, row, values: dict) -> bool:

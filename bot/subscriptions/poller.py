@@ -1,11 +1,11 @@
 """Poll rounds: claim due numbers, ask the upstream once each, detect changes, queue pushes.
 
-A parcel row is claimed under a lease (`FOR UPDATE SKIP LOCKED` on PostgreSQL; one atomic
-`UPDATE … RETURNING` on SQLite), so any number of workers share the work and never poll one
-number twice; the answer, every follower's change and the next poll time are written in one
-transaction that checks the lease. Quota exhaustion pauses every worker through a shared
-flag (each chat is told once, a probe call now and then tells when calls work again);
-throttling backs off the same way; the daily budget slows the schedule down.
+Parcel rows are claimed `BATCH` at a time under a lease (`FOR UPDATE SKIP LOCKED` on
+PostgreSQL; one atomic `UPDATE … RETURNING` on SQLite), so any number of workers share the
+work and never poll one number twice. Each is asked once; then the batch's answers, every
+follower's change and the next poll times are written in one transaction whose writes check
+the leases. A spent quota or throttling pauses every worker (`bot.subscriptions.incidents`);
+the daily budget slows the schedule down.
 """
 
 from __future__ import annotations
@@ -18,11 +18,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, bindparam, select, update
 
 from bot.clock import Clock
 from bot.lookup import needs_phone
-from bot.models import Reply, Target
+from bot.models import Reply
 from bot.storage.db import Database
 from bot.subscriptions.budget import QUOTA, THROTTLED, Health, calls_left, pace_for
 from bot.subscriptions.changes import (
@@ -32,7 +32,15 @@ from bot.subscriptions.changes import (
     events_to_json,
     fingerprint,
 )
-from bot.subscriptions.claims import claim_due, release, write_leased
+from bot.subscriptions.claims import (
+    Answer,
+    LeasedWrites,
+    claim_due,
+    held_leases,
+    leased_write,
+    release,
+)
+from bot.subscriptions.incidents import quota_exhausted, throttled
 from bot.subscriptions.names import with_names
 from bot.subscriptions.pushes import PushQueue
 from bot.subscriptions.schedule import (
@@ -68,6 +76,8 @@ log = logging.getLogger(__name__)
 PushHold = Callable[[Connection, int, datetime], datetime | None]
 #: After this many failed polls in a row a round stops: the upstream is down for everyone.
 ROUND_FAILURES = 5
+#: Parcels claimed at once; their answers are written in one transaction.
+BATCH = 100
 #: Longest a round's pushes wait in `run_once` (the batching window's upper bound).
 MAX_WAIT = 10.0
 
@@ -100,7 +110,7 @@ class Poller:
         min_interval: float = 1800.0,
         daily_budget: int | None = None,
         lease_seconds: float = 300.0,
-        batch: int = 20,
+        batch: int = BATCH,
         round_limit: int = 5000,
         rng: random.Random | None = None,
         owner: str | None = None,
@@ -198,23 +208,25 @@ class Poller:
             )
             if not rows:
                 return
-            for index, row in enumerate(rows):
-                try:
-                    ok = self._poll(row, report, policy)
-                except _Abort:
-                    release(self.db, rows[index:])
-                    raise
-                report.polled += 1
-                failures_in_row = 0 if ok else failures_in_row + 1
-                if failures_in_row >= ROUND_FAILURES:
-                    release(self.db, rows[index + 1 :])
-                    raise _Abort("upstream unavailable")
+            answers: list[Answer] = []
+            try:
+                for row in rows:
+                    answers.append(self._ask(row, report))
+                    report.polled += 1
+                    failures_in_row = failures_in_row + 1 if answers[-1].failed else 0
+                    if failures_in_row >= ROUND_FAILURES:
+                        raise _Abort("upstream unavailable")
+            finally:
+                # Whether the batch ended or the round stops: what was asked is written, in
+                # one transaction, and the parcels not asked are given back.
+                report.changes += self._write(answers, policy)
+                release(self.db, rows[len(answers) :])
             # A long round must not hold back pushes whose batching window has passed.
             report.pushes += self.pushes.flush()
 
     # --- one number -----------------------------------------------------------------------
-    def _poll(self, row, report: RoundReport, policy: Policy) -> bool:
-        """Poll one leased parcel; True when the upstream answered."""
+    def _ask(self, row, report: RoundReport) -> Answer:
+        """Ask the upstream about one leased parcel (written later, with its batch)."""
         tail = row.tail
         if tail is None and needs_phone(row.number, row.carrier):
             tail = self._follower_tail(row.id)
@@ -222,24 +234,46 @@ class Poller:
             result = self.provider.track(row.number, row.vendor_code, tail, fresh=True)
         except QuotaExhausted as error:
             self._count(report, error)
-            self._quota_exhausted()
+            quota_exhausted(self.db, self.clock, self.health, self.pushes.outbox)
             raise _Abort("quota exhausted") from None
         except Throttled as error:
             self._count(report, error)
-            self._throttled(error)
+            throttled(self.clock, self.health, error)
             raise _Abort("throttled") from None
         except PhoneRequired as error:
             self._count(report, error)
-            self._stop_parcel(row, "sub_stopped_tail")
-            return True
+            return Answer(row, stop_key="sub_stopped_tail")
         except UpstreamError as error:
             self._count(report, error)
-            self._retry_later(row)
-            return False
+            return Answer(row, failed=True)
         while self._flags_up:  # calls work again: lower the flags this round found up
             self.health.clear(self._flags_up.pop())
-        report.changes += self._apply(row, result, policy)
-        return True
+        return Answer(row, result)
+
+    def _write(self, answers: list[Answer], policy: Policy) -> int:
+        """Write a batch's answers, its followers' changes and the day's call count in one
+        transaction (a commit per number was most of a round's time); return changes."""
+        if not answers:
+            return 0
+        now, writes = self.clock.now(), LeasedWrites()
+        with self.db.engine.begin() as conn:
+            held = held_leases(conn, [answer.row for answer in answers])
+            answers = [answer for answer in answers if answer.row.id in held]
+            followers = self._followers(conn, [answer.row.id for answer in answers])
+            for answer in answers:
+                subs = followers.get(answer.row.id, [])
+                if answer.result is not None:
+                    self._apply(conn, writes, answer.row, answer.result, policy, subs, now)
+                elif answer.stop_key is not None:
+                    self._stop_parcel(conn, writes, answer.row, answer.stop_key, subs, now)
+                else:
+                    self._retry_later(writes, answer.row, now)
+            # The leases are held (locked on PostgreSQL), so every parcel's write lands.
+            if writes.parcels.run(conn) != len(answers):
+                raise RuntimeError("a leased parcel changed hands while its batch was written")
+            writes.subscriptions.run(conn)
+            self.health.count_call(conn, len(answers))
+            return self.pushes.record_many(conn, writes.changes)
 
     @staticmethod
     def _count(report: RoundReport, error: UpstreamError) -> None:
@@ -252,9 +286,10 @@ class Poller:
         with self.db.engine.connect() as conn:
             return conn.execute(query.limit(1)).scalar()
 
-    def _apply(self, row, result: TrackResult, policy: Policy) -> int:
-        """Write the answer, each follower's change and the next poll; return changes."""
-        now = self.clock.now()
+    def _apply(
+        self, conn: Connection, writes: LeasedWrites, row, result: TrackResult, policy, subs, now
+    ) -> None:
+        """Queue the answer's write, each follower's change and the next poll."""
         known = {fingerprint(e) for e in _stored_events(row)}
         fresh = {fingerprint(e) for e in result.events}
         moved = result.status != Status.QUERY_ERROR and (
@@ -285,37 +320,36 @@ class Poller:
             "next_poll_at": next_poll_at(state, now, self.rng, policy),
             "state": ACTIVE if reason is None else FINAL if reason == STOP_FINAL else STOPPED,
         }
-        with self.db.engine.begin() as conn:
-            if self.push_hold is not None and reason is None:
-                # A check poll of a push parcel: wait for the push again, not the schedule.
-                held = self.push_hold(conn, row.id, now)
-                values["next_poll_at"] = held or values["next_poll_at"]
-            if not write_leased(conn, row, values):
-                return 0
-            self.health.count_call(conn)
-            return self._follow_up(conn, row, result, reason, now)
+        if self.push_hold is not None and reason is None:
+            # A check poll of a push parcel: wait for the push again, not the schedule.
+            held = self.push_hold(conn, row.id, now)
+            values["next_poll_at"] = held or values["next_poll_at"]
+        leased_write(writes.parcels, row, values)
+        self._follow_up(conn, writes, row, result, reason, subs, now)
 
-    def _follow_up(self, conn: Connection, row, result: TrackResult, reason, now) -> int:
+    def _follow_up(self, conn: Connection, writes: LeasedWrites, row, result, reason, subs, now):
         """Diff the answer against every follower's baseline; queue changes; stop if done."""
-        recorded = 0
-        for sub in self._followers(conn, row.id):
+        for sub in subs:
             change, after = diff(Baseline.load(sub.seen_events, sub.seen_status), result)
             if change is not None and (not sub.milestones_only or change.is_milestone):
-                recorded += self.pushes.record(conn, sub, change, now)
+                writes.changes.append(self.pushes.change_row(sub, change, now))
             values = {"seen_events": after.seen_json(), "seen_status": after.status}
             if reason is not None:
                 values["state"] = SUB_DONE if reason == STOP_FINAL else SUB_STOPPED
                 if reason != STOP_FINAL:
                     self._notify(conn, sub, row, f"sub_stopped_{reason}")
-            conn.execute(update(subscriptions).where(subscriptions.c.id == sub.id).values(values))
-        return recorded
+            writes.subscriptions.add(_SUB_UPDATE, {"sub_id_": sub.id, **values})
 
     @staticmethod
-    def _followers(conn: Connection, parcel_id: int) -> list:
+    def _followers(conn: Connection, parcel_ids: list[int]) -> dict[int, list]:
+        """Active subscriptions of these parcels (oldest first), by parcel id."""
         query = select(subscriptions).where(
-            subscriptions.c.parcel_id == parcel_id, subscriptions.c.state == SUB_ACTIVE
+            subscriptions.c.parcel_id.in_(parcel_ids), subscriptions.c.state == SUB_ACTIVE
         )
-        return conn.execute(query.order_by(subscriptions.c.id)).all()
+        found: dict[int, list] = {}
+        for sub in conn.execute(query.order_by(subscriptions.c.id)):
+            found.setdefault(sub.parcel_id, []).append(sub)
+        return found
 
     def _notify(self, conn: Connection, sub, row, key: str) -> None:
         """Tell a follower why polling stopped (once per subscription and parcel episode)."""
@@ -327,66 +361,32 @@ class Poller:
         key = f"subnote:{sub.id}:{key}:{episode}"
         self.pushes.outbox.add(conn, target, reply, key, self.clock.now())
 
-    def _stop_parcel(self, row, key: str) -> None:
+    def _stop_parcel(
+        self, conn: Connection, writes: LeasedWrites, row, key: str, subs, now
+    ) -> None:
         """Stop polling `row` and tell its followers why (the SF phone tail stopped working)."""
-        with self.db.engine.begin() as conn:
-            values = {"state": STOPPED, "lease_until": None, "lease_token": None}
-            if not write_leased(conn, row, {**values, "last_polled_at": self.clock.now()}):
-                return
-            self.health.count_call(conn)
-            for sub in self._followers(conn, row.id):
-                self._notify(conn, sub, row, key)
-                conn.execute(
-                    update(subscriptions)
-                    .where(subscriptions.c.id == sub.id)
-                    .values(state=SUB_STOPPED)
-                )
+        values = {"state": STOPPED, "lease_until": None, "lease_token": None}
+        leased_write(writes.parcels, row, {**values, "last_polled_at": now})
+        for sub in subs:
+            self._notify(conn, sub, row, key)
+            writes.subscriptions.add(_SUB_UPDATE, {"sub_id_": sub.id, "state": SUB_STOPPED})
 
-    def _retry_later(self, row) -> None:
+    def _retry_later(self, writes: LeasedWrites, row, now) -> None:
         """A transient failure: try this number again after a growing delay."""
         delay = min(7200.0, max(self.min_interval, 600.0 * 2**row.failures))
         delay *= 1 + self.rng.random() / 5
         values = {
             "failures": row.failures + 1,
-            "next_poll_at": self.clock.now() + timedelta(seconds=delay),
-            "last_polled_at": self.clock.now(),
+            "next_poll_at": now + timedelta(seconds=delay),
+            "last_polled_at": now,
             "lease_until": None,
             "lease_token": None,
         }
-        with self.db.engine.begin() as conn:
-            if write_leased(conn, row, values):
-                self.health.count_call(conn)
+        leased_write(writes.parcels, row, values)
 
-    # --- shared health --------------------------------------------------------------------
-    def _quota_exhausted(self) -> None:
-        """Pause polling everywhere; tell each chat with active subscriptions once."""
-        now = self.clock.now()
-        flag = self.health.get(QUOTA)
-        waited = (now - flag.since) if flag else timedelta(0)
-        probe = min(timedelta(hours=6), max(timedelta(minutes=30), waited))
-        flag, _fresh = self.health.raise_flag(QUOTA, now + probe, "quota exhausted")
-        incident = int(flag.since.timestamp())
-        query = (
-            select(subscriptions.c.platform, subscriptions.c.chat_id)
-            .add_columns(subscriptions.c.is_group, subscriptions.c.language)
-            .where(subscriptions.c.state == SUB_ACTIVE)
-            .distinct()
-        )
-        with self.db.engine.begin() as conn:
-            for chat in conn.execute(query).all():
-                target = Target(chat.platform, chat.chat_id, "", chat.is_group)
-                key = f"subquota:{incident}:{chat.platform}:{chat.chat_id}"
-                reply = Reply(text=t("sub_quota_paused", chat.language))
-                self.pushes.outbox.add(conn, target, reply, key, now)
-        self.pushes.outbox.notify()
 
-    def _throttled(self, error: Throttled) -> None:
-        """Back off every worker: retry-after when given, doubling while it persists."""
-        now = self.clock.now()
-        flag = self.health.get(THROTTLED)
-        previous = (flag.until - flag.since).total_seconds() if flag and flag.until else 30.0
-        seconds = min(1800.0, max(float(error.retry_after or 0), previous * 2))
-        self.health.raise_flag(THROTTLED, now + timedelta(seconds=seconds), "throttled")
+# Built once: the SET columns come from each call's parameters (as in `claims.write_leased`).
+_SUB_UPDATE = update(subscriptions).where(subscriptions.c.id == bindparam("sub_id_"))
 
 
 def _stored_events(row) -> tuple:

@@ -23,7 +23,7 @@ from bot.clock import CHINA_TZ, Clock
 from bot.lookup import Lookup, Outcome
 from bot.models import Button, Reply, Target
 from bot.storage.db import Database
-from bot.storage.sql import insert_ignore
+from bot.storage.sql import insert_ignore, insert_ignore_many
 from bot.subscriptions.changes import Change, merge
 from bot.subscriptions.names import with_names
 from bot.subscriptions.schema import SUB_BLOCKED, changes, parcels, subscriptions
@@ -93,10 +93,18 @@ class PushQueue:
 
     def record(self, conn: Connection, sub, change: Change, now: datetime) -> bool:
         """Queue `change` for `sub`'s chat (in the caller's transaction); False if known."""
+        return insert_ignore(conn, changes, self.change_row(sub, change, now))
+
+    def record_many(self, conn: Connection, rows: list[dict]) -> int:
+        """Queue many `change_row`s in one statement; how many were not known yet."""
+        return insert_ignore_many(conn, changes, rows)
+
+    def change_row(self, sub, change: Change, now: datetime) -> dict:
+        """The change row that queues `change` for `sub`'s chat."""
         due = now + timedelta(seconds=self.window)
         if sub.is_group and self.quiet is not None:
             due = self.quiet.defer(due)
-        values = {
+        return {
             "change_key": change.key(sub.id),
             "subscription_id": sub.id,
             "platform": sub.platform,
@@ -105,7 +113,6 @@ class PushQueue:
             "due_at": due,
             "created_at": now,
         }
-        return insert_ignore(conn, changes, values)
 
     def flush(self, horizon: datetime | None = None) -> int:
         """Enqueue one message per chat for changes due by `horizon` (default now)."""

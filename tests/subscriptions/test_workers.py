@@ -29,6 +29,7 @@ def test_two_workers_never_poll_a_number_twice(pg_url, upstream, clock, tmp_path
     def worker_round(results: list, barrier: threading.Barrier) -> None:
         core = build_core(settings, clock=clock)  # its own engine and connection pool
         poller = build_poller(settings, core, DurableOutbox(core.db, clock, Metrics()))
+        poller.batch = 10  # claims smaller than the work, so that both workers take a share
         barrier.wait()
         results.append(poller.run_once())
         core.close()
